@@ -1,0 +1,20 @@
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminSite
+
+
+class PortalAdminSite(OTPAdminSite):
+    """The IT staff's admin: only for staff verified with a one-time code in this session."""
+
+    site_header = _("Public-service portal administration")
+    site_title = _("Portal administration")
+    index_title = _("Catalogue, users, calendar and reports")
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # One login page for everyone: the two-factor login of the portal.
+        next_url = request.GET.get(REDIRECT_FIELD_NAME, reverse("admin:index"))
+        return redirect(f"{reverse('two_factor:login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")

@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .roles import Role
+from .validators import validate_national_id, validate_vn_mobile
+
+agency_code_validator = RegexValidator(
+    r"^\d{3}\.\d{2,3}\.\d{2,3}\.[A-Z]\d{2}$",
+    _("Agency codes have the form NNN.NN.NN.Hnn, e.g. 000.00.01.H45."),
+)
+
+
+class Agency(models.Model):
+    """A state agency (cơ quan) that receives or processes dossiers."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        DISTRICT = "district", _("District")
+        COMMUNE = "commune", _("Commune")
+
+    code = models.CharField(
+        _("agency code"), max_length=20, unique=True, validators=[agency_code_validator]
+    )
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    hotline = models.CharField(_("hotline"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    bank_account_number = models.CharField(_("bank account number"), max_length=40, blank=True)
+    bank_account_name = models.CharField(_("bank account holder"), max_length=255, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A specialist department (phòng chuyên môn) or the one-stop desk of an agency."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="departments"
+    )
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=255)
+    is_one_stop_desk = models.BooleanField(
+        _("one-stop desk"),
+        default=False,
+        help_text=_("The unit that receives dossiers and returns results for its agency."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["agency__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="department_code_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} – {self.agency.short_name or self.agency.name}"
+
+
+class PortalUserManager(UserManager["User"]):
+    def get_by_identifier(self, identifier: str) -> User | None:
+        """Find the account a person means by their username, e-mail, mobile or national ID."""
+        from .validators import normalise_vn_mobile
+
+        identifier = identifier.strip()
+        if not identifier:
+            return None
+        query = models.Q(username=identifier) | models.Q(national_id=identifier)
+        if "@" in identifier:
+            query |= models.Q(email__iexact=identifier)
+        mobile = normalise_vn_mobile(identifier)
+        if mobile:
+            query |= models.Q(phone=mobile)
+        matches = list(self.filter(query)[:2])
+        return matches[0] if len(matches) == 1 else None
+
+
+class User(AbstractUser):
+    """Citizens, business representatives and staff share one account model.
+
+    Staff belong to an agency (and usually a department) and hold one or more roles, modelled
+    as Django groups named after `Role`.
+    """
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    national_id = models.CharField(
+        _("national ID number (CCCD)"),
+        max_length=12,
+        blank=True,
+        validators=[validate_national_id],
+        help_text=_("12 digits, as printed on the citizen identity card."),
+    )
+    phone = models.CharField(
+        _("mobile number"), max_length=15, blank=True, validators=[validate_vn_mobile]
+    )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+
+    objects = PortalUserManager()
+
+    REQUIRED_FIELDS = ["email", "full_name"]
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id"],
+                condition=~models.Q(national_id=""),
+                name="user_unique_national_id",
+            ),
+            models.UniqueConstraint(
+                fields=["phone"], condition=~models.Q(phone=""), name="user_unique_phone"
+            ),
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_unique_email_ci"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.username
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split() or [self.username])[-1]
+
+    @property
+    def roles(self) -> set[Role]:
+        if not hasattr(self, "_roles_cache"):
+            names = {g.name for g in self.groups.all()} if self.pk else set()
+            self._roles_cache = {role for role in Role if role.value in names}
+        return self._roles_cache
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def is_officer(self) -> bool:
+        """Staff of an agency or the provincial IT team (everyone who is not a citizen)."""
+        return bool(self.is_staff or self.is_superuser or self.agency_id or self.roles)
+
+    @property
+    def requires_two_factor(self) -> bool:
+        return self.is_officer
+
+
+class CalendarOverride(models.Model):
+    """An exception to the national holiday calendar, edited by provincial IT staff.
+
+    An extra day off (e.g. a provincial holiday) or a make-up working day on a weekend.
+    """
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Day off")
+        WORKING_DAY = "working_day", _("Working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=255)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} – {self.get_kind_display()}"

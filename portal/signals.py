@@ -1,0 +1,30 @@
+"""Signal receivers of the portal app."""
+
+from django.apps import AppConfig
+from django.contrib.auth.models import Group, Permission
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from .roles import Role
+
+# What provincial IT staff manage in the admin: everything in these apps...
+IT_ADMIN_FULL_APPS = ["portal", "procedures", "reporting", "axes", "otp_totp", "otp_static"]
+# ...and may look at (but not change) in these.
+IT_ADMIN_VIEW_APPS = ["dossiers", "payments", "feedback", "auth"]
+
+
+@receiver(post_migrate)
+def grant_it_admin_permissions(sender: AppConfig, **kwargs: object) -> None:
+    """Keep the IT admin group's permissions in step with the models (idempotent).
+
+    Runs after each app's migrations, because permissions appear app by app.
+    """
+    group, _created = Group.objects.get_or_create(name=Role.IT_ADMIN.value)
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=IT_ADMIN_FULL_APPS
+    ) | Permission.objects.filter(
+        content_type__app_label__in=IT_ADMIN_VIEW_APPS, codename__startswith="view_"
+    )
+    group.permissions.add(*permissions)

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from . import views
+from .account_urls import account_patterns, two_factor_patterns
+
+
+portal_patterns = [
+    path("", views.home, name="home"),
+    path("dieu-khoan-su-dung/", views.terms_of_use, name="terms"),
+    path("api/health/", views.health, name="health"),
+    *account_patterns,
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("tai-khoan/", include((two_factor_patterns, "two_factor"))),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
