@@ -22,7 +22,10 @@ class AgencyAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "short_name", "level", "parent", "is_active"]}),
         (_("Contact"), {"fields": ["address", "phone", "hotline", "email"]}),
-        (_("Account for fees"), {"fields": ["bank_name", "bank_account_number", "bank_account_name"]}),
+        (
+            _("Account for fees"),
+            {"fields": ["bank_name", "bank_account_number", "bank_account_name"]},
+        ),
     ]
 
 

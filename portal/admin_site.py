@@ -17,4 +17,6 @@ class PortalAdminSite(OTPAdminSite):
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # One login page for everyone: the two-factor login of the portal.
         next_url = request.GET.get(REDIRECT_FIELD_NAME, reverse("admin:index"))
-        return redirect(f"{reverse('two_factor:login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
+        return redirect(
+            f"{reverse('two_factor:login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
+        )

@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import signals, workdays  # noqa: F401
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -69,12 +69,12 @@ class ContactFieldsMixin(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if not self.errors.get("email") and not self.errors.get("phone"):
-            if not cleaned.get("email") and not cleaned.get("phone"):
-                raise forms.ValidationError(
-                    _("Give an e-mail address or a mobile number (or both) so that we can reach you."),
-                    code="no_contact",
-                )
+        contact_errors = self.errors.get("email") or self.errors.get("phone")
+        if not contact_errors and not cleaned.get("email") and not cleaned.get("phone"):
+            raise forms.ValidationError(
+                _("Give an e-mail address or a mobile number (or both) so that we can reach you."),
+                code="no_contact",
+            )
         return cleaned
 
 
@@ -125,8 +125,10 @@ class SignUpForm(ContactFieldsMixin, forms.Form):
         validate_national_id(national_id)
         if User.objects.filter(national_id=national_id).exists():
             raise forms.ValidationError(
-                _("An account with this national ID number already exists. "
-                  "Log in, or reset the password if you have forgotten it."),
+                _(
+                    "An account with this national ID number already exists. "
+                    "Log in, or reset the password if you have forgotten it."
+                ),
                 code="taken",
             )
         return national_id

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_otp import user_has_device
+from two_factor.utils import default_device
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -52,13 +52,16 @@ class StaffTwoFactorMiddleware:
             and not user.is_verified()
             and not self._is_exempt(request.path_info)
         ):
-            if user_has_device(user):
+            if default_device(user):
                 logout(request)
                 messages.warning(request, _("Staff accounts must sign in with a one-time code."))
                 return redirect(reverse("two_factor:login"))
             messages.info(
                 request,
-                _("Staff accounts must use two-factor authentication. Set up your authenticator app to continue."),
+                _(
+                    "Staff accounts must use two-factor authentication. "
+                    "Set up your authenticator app to continue."
+                ),
             )
             return redirect(reverse("two_factor:setup"))
         return self.get_response(request)

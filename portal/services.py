@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import models, transaction
 
 from .models import Agency, Department, User
 from .roles import Role
@@ -71,3 +71,96 @@ def staff_create(
     user.save()
     user.groups.set(Group.objects.filter(name__in=[role.value for role in roles]))
     return user
+
+
+AGENCY_LEVELS = {
+    "tinh": Agency.Level.PROVINCE,
+    "huyen": Agency.Level.DISTRICT,
+    "xa": Agency.Level.COMMUNE,
+}
+ONE_STOP_DESK_MARKERS = ("một cửa", "tiếp nhận và trả kết quả")
+
+
+def _apply_changes(instance: models.Model, values: dict[str, object]) -> bool:
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    return bool(changed)
+
+
+@transaction.atomic
+def organisation_import(*, agencies: list[dict]) -> dict[str, int]:
+    """Create or update agencies and their departments from catalogue data (by code).
+
+    Idempotent: a second run with the same data writes nothing (and so adds no history).
+    Every agency gets a one-stop desk: the one in the data, or one created for it.
+    """
+    counts = {
+        "agencies_created": 0,
+        "agencies_updated": 0,
+        "departments_created": 0,
+        "departments_updated": 0,
+    }
+    by_code: dict[str, Agency] = {}
+    # Parents first: the data lists them before their children, but do not rely on it.
+    pending = list(agencies)
+    while pending:
+        progressed = False
+        for item in list(pending):
+            parent_code = item.get("parent_code")
+            if parent_code and parent_code not in by_code:
+                parent = Agency.objects.filter(code=parent_code).first()
+                if parent is None:
+                    continue
+                by_code[parent_code] = parent
+            values = {
+                "name": item["name"],
+                "short_name": item.get("abbr", ""),
+                "level": AGENCY_LEVELS.get(item["level"], item["level"]),
+                "parent": by_code.get(parent_code) if parent_code else None,
+                "address": item.get("address", ""),
+                "hotline": item.get("hotline", ""),
+                "phone": item.get("phone", item.get("hotline", "")),
+                "email": item.get("email", ""),
+            }
+            agency = Agency.objects.filter(code=item["code"]).first()
+            if agency is None:
+                agency = Agency(code=item["code"], **values)
+                agency.full_clean()
+                agency.save()
+                counts["agencies_created"] += 1
+            elif _apply_changes(agency, values):
+                agency.full_clean()
+                agency.save()
+                counts["agencies_updated"] += 1
+            by_code[agency.code] = agency
+            _import_departments(agency, item.get("departments", []), counts)
+            pending.remove(item)
+            progressed = True
+        if not progressed:
+            missing = sorted({item["parent_code"] for item in pending})
+            raise ValueError(f"Unknown parent agency codes: {missing}")
+    return counts
+
+
+def _import_departments(agency: Agency, departments: list[dict], counts: dict[str, int]) -> None:
+    items = [dict(item) for item in departments]
+    for item in items:
+        item["is_one_stop_desk"] = any(m in item["name"].lower() for m in ONE_STOP_DESK_MARKERS)
+    if not any(item["is_one_stop_desk"] for item in items):
+        items.append(
+            {
+                "code": f"{agency.short_name or agency.code}.BPMC",
+                "name": "Bộ phận Tiếp nhận và Trả kết quả",
+                "is_one_stop_desk": True,
+            }
+        )
+    for item in items:
+        values = {"name": item["name"], "is_one_stop_desk": item["is_one_stop_desk"]}
+        department = Department.objects.filter(agency=agency, code=item["code"]).first()
+        if department is None:
+            Department.objects.create(agency=agency, code=item["code"], **values)
+            counts["departments_created"] += 1
+        elif _apply_changes(department, values):
+            department.save()
+            counts["departments_updated"] += 1

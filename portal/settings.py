@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_totp",
@@ -64,8 +65,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "portal.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the outcome of authentication attempts.
@@ -91,6 +92,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "portal.form_renderer.PortalFormRenderer"
 
 # --- Data stores -------------------------------------------------------------------------
 
@@ -179,6 +181,8 @@ STORAGES = {
         )
     },
 }
+# Outside production whitenoise serves straight from the source folders (no collectstatic).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -218,8 +222,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 OFFICE_HOURS = [
     (time.fromisoformat(start), time.fromisoformat(end))
     for start, end in (
-        part.split("-")
-        for part in env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
+        part.split("-") for part in env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
     )
 ]
 PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng dịch vụ công tỉnh Phú Yên")

@@ -6,7 +6,6 @@ from django.views.i18n import set_language
 from . import views
 from .account_urls import account_patterns, two_factor_patterns
 
-
 portal_patterns = [
     path("", views.home, name="home"),
     path("dieu-khoan-su-dung/", views.terms_of_use, name="terms"),

@@ -9,14 +9,79 @@ from django.utils.translation import gettext_lazy as _
 
 # Place-of-birth codes of the 63 provinces (Circular 07/2016/TT-BCA), the first three digits.
 CCCD_PROVINCE_CODES = frozenset(
-    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 "
-    "035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 "
-    "070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
+    [
+        "001",
+        "002",
+        "004",
+        "006",
+        "008",
+        "010",
+        "011",
+        "012",
+        "014",
+        "015",
+        "017",
+        "019",
+        "020",
+        "022",
+        "024",
+        "025",
+        "026",
+        "027",
+        "030",
+        "031",
+        "033",
+        "034",
+        "035",
+        "036",
+        "037",
+        "038",
+        "040",
+        "042",
+        "044",
+        "045",
+        "046",
+        "048",
+        "049",
+        "051",
+        "052",
+        "054",
+        "056",
+        "058",
+        "060",
+        "062",
+        "064",
+        "066",
+        "067",
+        "068",
+        "070",
+        "072",
+        "074",
+        "075",
+        "077",
+        "079",
+        "080",
+        "082",
+        "083",
+        "084",
+        "086",
+        "087",
+        "089",
+        "091",
+        "092",
+        "093",
+        "094",
+        "095",
+        "096",
+    ]
 )
 
 
 def validate_national_id(value: str) -> None:
-    """A CCCD number: 12 digits = province of birth (3), century+sex (1), birth year (2), serial (6)."""
+    """A CCCD number: 12 digits.
+
+    Province of birth (3 digits), century and sex (1), year of birth (2), serial number (6).
+    """
     if not (len(value) == 12 and value.isascii() and value.isdigit()):
         raise ValidationError(
             _("The national ID number (CCCD) must have exactly 12 digits."), code="cccd_format"

@@ -1,0 +1,56 @@
+# The two commands: `make run` (demo portal on http://127.0.0.1:8000) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup system-deps system-deps-test messages messages-update migrate lint format typecheck bench clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	@touch $@
+
+system-deps:
+	@scripts/system-deps.sh run
+
+system-deps-test:
+	@scripts/system-deps.sh test
+
+messages: $(BIN)/.installed
+	$(MANAGE) compilemessages --ignore ".venv" -v0
+
+# After changing translatable strings: refresh the catalogue, then translate the new entries.
+messages-update: $(BIN)/.installed
+	$(MANAGE) makemessages -l vi --no-location --ignore "bench/*" --ignore ".venv/*" --ignore "var/*"
+
+migrate: $(BIN)/.installed
+	@mkdir -p var
+	$(MANAGE) migrate --noinput -v0
+
+setup: system-deps $(BIN)/.installed messages migrate
+
+run: setup
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: system-deps-test $(BIN)/.installed messages
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy portal procedures dossiers payments feedback reporting
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,44 @@
+"""Fixtures shared by every app's tests and the cross-app journeys."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    # Tests run tasks in-process; the broker itself is exercised by its own test.
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    # One Redis, many test runs: a key prefix per test keeps them apart.
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def login_staff(client):
+    """Log a staff user in through password + TOTP, as they would in a browser."""
+    from tests.factories import PASSWORD, totp_device
+    from tests.helpers import two_factor_login
+
+    def _login(user):
+        device = totp_device(user)
+        response = two_factor_login(
+            client, username=user.username, password=PASSWORD, device=device
+        )
+        if response.status_code != 302:
+            raise AssertionError(response.content[:2000])
+        return client
+
+    return _login

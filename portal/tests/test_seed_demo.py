@@ -1,0 +1,72 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_catalogue
+from portal.models import Agency, Department, User
+from portal.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (
+        sorted(Agency.objects.values_list("code", "name", "level", "parent__code", "hotline")),
+        sorted(Department.objects.values_list("agency__code", "code", "name", "is_one_stop_desk")),
+        sorted(User.objects.values_list("username", "password", "agency__code")),
+        Agency.history.count() + Department.history.count() + User.history.count(),
+    )
+
+
+def test_seed_demo_loads_the_sample_organisation_and_one_user_per_role(capsys):
+    call_command("seed_demo")
+    catalogue = load_catalogue()
+    assert Agency.objects.count() == len(catalogue["agencies"])
+    province = Agency.objects.get(code="000.00.00.H45")
+    assert province.level == Agency.Level.PROVINCE and province.parent is None
+    commune = Agency.objects.get(code="000.07.21.H45")
+    assert commune.level == Agency.Level.COMMUNE
+    assert commune.parent.code == "000.00.21.H45"
+    # Every agency has a one-stop desk to receive dossiers.
+    for agency in Agency.objects.all():
+        assert agency.departments.filter(is_one_stop_desk=True).count() == 1, agency.code
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.get(username=account.username)
+        assert user.check_password(DEMO_PASSWORD)
+        if account.role is None:
+            assert not user.is_officer
+        else:
+            assert user.roles == {account.role}
+            assert user.totpdevice_set.filter(name="default", confirmed=True).exists()
+    assert User.objects.get(username="quantri").is_staff
+    printed = capsys.readouterr().out
+    assert DEMO_PASSWORD in printed and "motcua" in printed
+
+
+def test_running_it_twice_changes_nothing():
+    call_command("seed_demo")
+    before = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == before
+
+
+def test_it_admin_group_can_manage_the_organisation():
+    call_command("seed_demo")
+    admin = User.objects.get(username="quantri")
+    for perm in (
+        "portal.change_agency",
+        "portal.add_department",
+        "portal.change_user",
+        "portal.add_calendaroverride",
+    ):
+        assert admin.has_perm(perm), perm
+    desk = User.objects.get(username="motcua")
+    assert desk.has_role(Role.DESK_OFFICER)
+    assert not desk.has_perm("portal.change_agency")
+
+
+def test_refuses_to_run_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not User.objects.exists()

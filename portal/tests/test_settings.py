@@ -1,0 +1,97 @@
+"""The one settings module behaves as documented for production, embedded and test setups."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "x7!kq2-production-like-secret-key-with-enough-entropy-0123456789abcdef",
+    "ALLOWED_HOSTS": "dichvucong.example.gov.vn",
+    "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.gov.vn:587",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION_ENV, "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def python_settings(expression: str, env: dict[str, str]) -> str:
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portal.settings');"
+        f"from django.conf import settings; print({expression})"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION_ENV, "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_embedded_defaults_need_no_services():
+    assert python_settings("settings.DATABASES['default']['ENGINE']", {}) == (
+        "django.db.backends.sqlite3"
+    )
+    assert python_settings("settings.DATABASES['default']['NAME']", {}).endswith("var/db.sqlite3")
+    assert python_settings("settings.CELERY_TASK_ALWAYS_EAGER", {}) == "True"
+    assert "LocMemCache" in python_settings("settings.CACHES['default']['BACKEND']", {})
+
+
+def test_redis_url_switches_cache_and_broker():
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/3"}
+    assert python_settings("settings.CELERY_BROKER_URL", env) == "redis://127.0.0.1:6379/3"
+    assert python_settings("settings.CELERY_TASK_ALWAYS_EAGER", env) == "False"
+    assert "RedisCache" in python_settings("settings.CACHES['default']['BACKEND']", env)
+
+
+def test_time_zone_and_languages():
+    assert python_settings("settings.TIME_ZONE", {}) == "Asia/Ho_Chi_Minh"
+    assert python_settings("settings.LANGUAGE_CODE", {}) == "vi"
+    assert python_settings("[c for c, _ in settings.LANGUAGES]", {}) == "['vi', 'en']"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("07:30-11:30,13:00-17:00", "8.0"),
+        ("08:00-12:00,13:30-17:30", "8.0"),
+        ("07:00-11:00", "4.0"),
+    ],
+)
+def test_office_hours_are_configurable(value, expected):
+    expression = "sum((e.hour*60+e.minute-s.hour*60-s.minute)/60 for s, e in settings.OFFICE_HOURS)"
+    assert python_settings(expression, {"OFFICE_HOURS": value}) == expected
