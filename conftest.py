@@ -18,6 +18,16 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_calendar():
+    # The working-day calendar caches overrides per process; tests create their own.
+    from portal import workdays
+
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(settings):
     # One Redis, many test runs: a key prefix per test keeps them apart.
     from django.core.cache import cache
