@@ -1,13 +1,14 @@
 """django-two-factor-auth views adapted to the portal: identifier log-in, staff cannot opt out."""
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from two_factor import views as tf
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 
-from .forms import IdentifierAuthenticationForm
+from .forms import IdentifierAuthenticationForm, label_one_time_code
 
 
 class LoginView(tf.LoginView):
@@ -16,6 +17,13 @@ class LoginView(tf.LoginView):
         (tf.LoginView.TOKEN_STEP, AuthenticationTokenForm),
         (tf.LoginView.BACKUP_STEP, BackupTokenForm),
     )
+
+    def get_form(self, step: str | None = None, **kwargs: object) -> Form:
+        form = super().get_form(step=step, **kwargs)
+        # The token form class comes from the device's method; only its wording is ours.
+        if "otp_token" in form.fields:
+            label_one_time_code(form)
+        return form
 
 
 class DisableView(tf.DisableView):

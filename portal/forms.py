@@ -167,3 +167,10 @@ class ProfileForm(ContactFieldsMixin, forms.ModelForm):
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
         }
+
+
+def label_one_time_code(form: forms.Form) -> None:
+    """The second log-in step asks for the 6-digit code from the authenticator app."""
+    field = form.fields["otp_token"]
+    field.label = _("One-time code")
+    field.widget.attrs.update({"autocomplete": "one-time-code", "inputmode": "numeric"})

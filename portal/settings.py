@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,6 +24,8 @@ PRODUCTION = DJANGO_ENV == "production"
 
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")  # no default: production refuses to start without it
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters.")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-not-for-production")
 
@@ -234,6 +237,9 @@ PORTAL_OPERATOR = {
     "hotline": env.str("PORTAL_OPERATOR_HOTLINE", default="0257.3500.500"),
     "email": env.str("PORTAL_OPERATOR_EMAIL", default="hotro.dvc@example.phuyen.gov.vn"),
 }
+
+# Benchmark-only endpoints (bench/run.py turns them on; never in production).
+BENCH_VIEWS_ENABLED = env.bool("BENCH_VIEWS_ENABLED", default=False)
 
 # --- Security ------------------------------------------------------------------------------
 

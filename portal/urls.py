@@ -20,6 +20,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+if settings.BENCH_VIEWS_ENABLED:
+    from . import bench_views
+
+    urlpatterns += [path("api/bench/bare/", bench_views.bare, name="bench-bare")]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

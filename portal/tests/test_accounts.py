@@ -164,7 +164,10 @@ class TestStaffTwoFactor:
             {"login_view-current_step": "token", "token-otp_token": "000000"},
         )
         assert "_auth_user_id" not in client.session
-
+        # django-otp slows down guessing after a wrong code; let that delay pass.
+        device.refresh_from_db()
+        assert device.throttling_failure_count == 1
+        device.throttle_reset()
         response = client.post(
             reverse("two_factor:login"),
             {"login_view-current_step": "token", "token-otp_token": totp_now(device)},

@@ -59,7 +59,7 @@ def test_500_page_renders_without_a_database(client):
     with connection.execute_wrapper(_refuse_queries):
         response = server_error(request)
     assert response.status_code == 500
-    assert "Đã có lỗi" in response.content.decode()
+    assert "đã có lỗi xảy ra" in response.content.decode()
 
 
 def _refuse_queries(execute, sql, params, many, context):

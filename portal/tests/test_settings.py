@@ -19,8 +19,14 @@ PRODUCTION_ENV = {
 }
 
 
+def outer_environment() -> dict[str, str]:
+    """This process's environment without what would leak into the settings under test."""
+    leaking = {*PRODUCTION_ENV, "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {key: value for key, value in os.environ.items() if key not in leaking}
+
+
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION_ENV, "DEBUG"}}
+    clean = outer_environment()
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -36,7 +42,7 @@ def python_settings(expression: str, env: dict[str, str]) -> str:
         "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portal.settings');"
         f"from django.conf import settings; print({expression})"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION_ENV, "DEBUG"}}
+    clean = outer_environment()
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

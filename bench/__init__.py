@@ -1,0 +1,1 @@
+"""Load and data-scale benchmarks (see bench/run.py and DESIGN.md §9)."""

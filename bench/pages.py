@@ -1,0 +1,33 @@
+"""What bench/run.py measures. Later work adds its pages here.
+
+Every page is measured at the same fixed concurrency and compared with the BASELINE page
+(a bare Django view through the full middleware stack): DESIGN.md §9 states its targets as
+ratios to that baseline on the same machine, plus absolute p95 latencies.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str  # short, unique; used by --pages
+    path: str  # absolute path on the portal, with a query string if needed
+    min_ratio: float | None = None  # target: throughput ≥ min_ratio x baseline throughput
+    max_p95_ms: float | None = None  # target: 95th percentile latency below this
+    note: str = ""
+
+
+BASELINE = "bare"
+
+PAGES: list[Page] = [
+    Page(BASELINE, "/api/bench/bare/", note="bare Django view (needs BENCH_VIEWS_ENABLED)"),
+    Page("home", "/", note="home page"),
+    # e.g. Page("lookup", "/tra-cuu/?ma=...", min_ratio=0.5, max_p95_ms=30),
+]
+
+# manage.py commands (argument lists) run once after `migrate`, before gunicorn starts, to
+# create the data the pages need (idempotent: the bench database is reused between runs),
+# e.g. ["bench_data", "--dossiers", "100000"] later.
+SETUP_COMMANDS: list[list[str]] = [
+    ["seed_demo"],
+]

@@ -1,0 +1,262 @@
+"""The production stack definition (docker-compose.yml, Dockerfile) is complete and coherent.
+
+No Docker engine is needed: the files are parsed and checked as data.
+"""
+
+import importlib.util
+import os
+import re
+import shlex
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_SERVICES = ("web", "worker", "beat")
+LONG_RUNNING = ("postgres", "redis", "web", "worker", "beat")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> str:
+    return (ROOT / "Dockerfile").read_text()
+
+
+def command_of(service: dict) -> str:
+    command = service.get("command", "")
+    return shlex.join(command) if isinstance(command, list) else command
+
+
+def environment_of(service: dict) -> dict[str, str]:
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return {key: str(value) for key, value in environment.items()}
+
+
+def env_files_of(service: dict) -> list[str]:
+    env_file = service.get("env_file") or []
+    files = [env_file] if isinstance(env_file, str | dict) else env_file
+    return [item["path"] if isinstance(item, dict) else item for item in files]
+
+
+def test_all_services_exist(services):
+    assert set(LONG_RUNNING) <= set(services)
+
+
+@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker"])
+def test_long_running_services_have_a_healthcheck(services, name):
+    healthcheck = services[name].get("healthcheck")
+    assert healthcheck, f"{name} has no healthcheck"
+    assert healthcheck.get("test")
+    assert not healthcheck.get("disable")
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_long_running_services_restart(services, name):
+    assert services[name].get("restart") in {"always", "unless-stopped", "on-failure"}
+
+
+def test_postgres_and_redis(services):
+    postgres, redis = services["postgres"], services["redis"]
+    assert postgres["image"].startswith("postgres:16")
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+    assert redis["image"].startswith("redis:7")
+    assert "--appendonly yes" in command_of(redis)
+    assert "ping" in " ".join(redis["healthcheck"]["test"])
+    assert any(v.endswith(":/data") for v in redis["volumes"])
+
+
+def test_app_services_share_one_build_and_image(services):
+    builds = {repr(services[name].get("build")) for name in (*APP_SERVICES, "migrate")}
+    images = {services[name].get("image") for name in (*APP_SERVICES, "migrate")}
+    assert builds == {"'.'"}
+    assert len(images) == 1
+    assert None not in images
+
+
+def test_web_runs_gunicorn_on_portal_wsgi(services):
+    command = command_of(services["web"])
+    assert command.startswith("gunicorn ")
+    assert "portal.wsgi:application" in command
+    assert (ROOT / "docker" / "gunicorn.conf.py").is_file()
+
+
+def test_web_healthcheck_hits_health_endpoint_without_curl(services):
+    test = " ".join(services["web"]["healthcheck"]["test"])
+    assert "/api/health/" in test
+    assert "curl" not in test
+    assert "python" in test
+
+
+def test_worker_and_beat_run_celery(services):
+    assert command_of(services["worker"]).startswith("celery -A portal worker")
+    assert command_of(services["beat"]).startswith("celery -A portal beat")
+
+
+def test_beat_is_a_single_instance_with_a_persistent_schedule(services, compose):
+    beat = services["beat"]
+    assert beat.get("deploy", {}).get("replicas", 1) == 1
+    schedule = re.search(r"--schedule[= ](\S+)", command_of(beat))
+    assert schedule, "beat needs --schedule in a volume"
+    mounts = [volume.split(":") for volume in beat["volumes"]]
+    assert any(
+        schedule.group(1).startswith(target + "/") and source in compose["volumes"]
+        for source, target, *_ in mounts
+    )
+
+
+def test_migrations_run_before_the_app_starts(services):
+    assert "migrate" in command_of(services["migrate"])
+    for name in APP_SERVICES:
+        depends_on = services[name]["depends_on"]
+        assert depends_on["migrate"]["condition"] == "service_completed_successfully"
+        assert depends_on["postgres"]["condition"] == "service_healthy"
+        assert depends_on["redis"]["condition"] == "service_healthy"
+
+
+def test_named_volumes_for_database_and_media(services, compose):
+    volumes = compose["volumes"]
+    postgres_volume = services["postgres"]["volumes"][0].split(":")[0]
+    assert postgres_volume in volumes
+    for name in (*APP_SERVICES, "migrate"):
+        media = [v for v in services[name]["volumes"] if v.split(":")[1] == "/data/media"]
+        assert media, f"{name} does not mount the media volume"
+        assert media[0].split(":")[0] in volumes
+        assert environment_of(services[name])["MEDIA_ROOT"] == "/data/media"
+
+
+@pytest.mark.parametrize("name", [*APP_SERVICES, "migrate"])
+def test_production_settings_reach_the_app(services, name):
+    service = services[name]
+    assert ".env" in env_files_of(service)
+    environment = environment_of(service)
+    assert environment["DJANGO_ENV"] == "production"
+    assert environment["DATABASE_URL"].startswith("postgres://")
+    assert "@postgres:5432/" in environment["DATABASE_URL"]
+    assert environment["REDIS_URL"].startswith("redis://redis:6379")
+
+
+def test_web_is_published_on_loopback_only_by_default(services):
+    (port,) = services["web"]["ports"]
+    assert port.startswith("${WEB_BIND:-127.0.0.1}:")
+    assert port.endswith(":8000")
+
+
+# --- Dockerfile ------------------------------------------------------------------------------
+
+
+def test_dockerfile_base_and_weasyprint_system_libraries(dockerfile):
+    assert "python:3.11-slim-bookworm" in dockerfile
+    for package in (
+        "libpango-1.0-0",
+        "libpangoft2-1.0-0",
+        "libharfbuzz-subset0",
+        "fonts-dejavu-core",
+        "fonts-liberation2",
+        "gettext",
+    ):
+        assert re.search(rf"^\s+{re.escape(package)}\b", dockerfile, re.MULTILINE), package
+
+
+def test_dockerfile_installs_pinned_project_and_builds_assets(dockerfile):
+    assert "pip install --no-cache-dir -c constraints.txt ." in dockerfile
+    assert "manage.py compilemessages" in dockerfile
+    assert "manage.py collectstatic --noinput" in dockerfile
+    assert re.search(r"^EXPOSE 8000$", dockerfile, re.MULTILINE)
+    assert re.search(r'^CMD \["gunicorn".*"portal\.wsgi:application"\]$', dockerfile, re.MULTILINE)
+
+
+def test_dockerfile_runs_as_non_root(dockerfile):
+    users = re.findall(r"^USER (\S+)$", dockerfile, re.MULTILINE)
+    assert users
+    assert users[-1] not in {"root", "0"}
+
+
+def test_entrypoint_is_executable_and_can_migrate():
+    entrypoint = ROOT / "docker" / "entrypoint.sh"
+    assert entrypoint.stat().st_mode & stat.S_IXUSR
+    text = entrypoint.read_text()
+    assert "RUN_MIGRATIONS" in text
+    assert "migrate --noinput" in text
+    assert 'exec "$@"' in text
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".env", ".venv", "var", ".git"} <= ignored
+
+
+# --- The web healthcheck script --------------------------------------------------------------
+
+
+def load_healthcheck():
+    spec = importlib.util.spec_from_file_location(
+        "docker_healthcheck", ROOT / "docker" / "healthcheck.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("allowed_hosts", "expected"),
+    [
+        ("dichvucong.phuyen.gov.vn,www.example.vn", "dichvucong.phuyen.gov.vn"),
+        (".phuyen.gov.vn", "phuyen.gov.vn"),
+        ("*, portal.example.vn", "portal.example.vn"),
+        ("*", None),
+        ("", None),
+    ],
+)
+def test_healthcheck_host_header_comes_from_allowed_hosts(allowed_hosts, expected):
+    assert load_healthcheck().host_header(allowed_hosts) == expected
+
+
+def test_healthcheck_reports_unreachable_server_as_unhealthy(monkeypatch):
+    monkeypatch.setitem(os.environ, "ALLOWED_HOSTS", "portal.example.vn")
+    # Port 9 (discard) on loopback: nothing listens there.
+    assert load_healthcheck().check("http://127.0.0.1:9/api/health/", timeout=2) == 1
+
+
+def test_healthcheck_sends_allowed_host_and_https_proto(monkeypatch):
+    import http.server
+    import threading
+
+    seen: dict[str, str | None] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen["host"] = self.headers.get("Host")
+            seen["proto"] = self.headers.get("X-Forwarded-Proto")
+            self.send_response(200 if self.path == "/api/health/" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setitem(os.environ, "ALLOWED_HOSTS", "portal.example.vn")
+        healthcheck = load_healthcheck()
+        base = f"http://127.0.0.1:{server.server_port}"
+        assert healthcheck.check(f"{base}/api/health/") == 0
+        assert healthcheck.check(f"{base}/missing/") == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == {"host": "portal.example.vn", "proto": "https"}
