@@ -68,7 +68,7 @@ class ContactFieldsMixin(forms.Form):
         return phone
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         contact_errors = self.errors.get("email") or self.errors.get("phone")
         if not contact_errors and not cleaned.get("email") and not cleaned.get("phone"):
             raise forms.ValidationError(

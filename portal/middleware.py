@@ -49,7 +49,7 @@ class StaffTwoFactorMiddleware:
         if (
             user.is_authenticated
             and user.requires_two_factor
-            and not user.is_verified()
+            and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not self._is_exempt(request.path_info)
         ):
             if default_device(user):

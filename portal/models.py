@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -142,7 +144,7 @@ class User(AbstractUser):
         related_name="staff",
     )
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()  # type: ignore[assignment]
 
     REQUIRED_FIELDS = ["email", "full_name"]
 

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from . import services
 from .forms import ProfileForm, SignUpForm
+from .models import User
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -73,7 +76,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)  # login_required
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
