@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.forms",
+    "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_totp",
@@ -228,6 +229,8 @@ OFFICE_HOURS = [
         part.split("-") for part in env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
     )
 ]
+# Province policy: online dossiers of procedures of 2+ working days get half the time.
+ONLINE_HALVING_ENABLED = env.bool("ONLINE_HALVING_ENABLED", default=True)
 PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng dịch vụ công tỉnh Phú Yên")
 PORTAL_OPERATOR = {
     "name": env.str("PORTAL_OPERATOR_NAME", default="Sở Thông tin và Truyền thông tỉnh Phú Yên"),

@@ -1,0 +1,4 @@
+
+app_name = "procedures"
+
+urlpatterns: list = []
