@@ -204,9 +204,6 @@ class Procedure(models.Model):
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("procedures:detail", kwargs={"code": self.code})
-
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_text = search_key(f"{self.code} {self.name}")
         update_fields = kwargs.get("update_fields")
@@ -215,6 +212,9 @@ class Procedure(models.Model):
         ):
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:detail", kwargs={"code": self.code})
 
     @property
     def accepts_online_submission(self) -> bool:
