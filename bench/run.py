@@ -64,6 +64,8 @@ class Result:
     max_ms: float | None = None
     errors: int = 0
     ratio: float | None = None
+    rate: float | None = None
+    p95_at_rate_ms: float | None = None
     targets: dict[str, bool] = field(default_factory=dict)
     error: str = ""
 
@@ -270,6 +272,57 @@ def run_python(port: int, path: str, duration: float, connections: int) -> dict:
     }
 
 
+def run_fixed_rate(port: int, path: str, rate: float, duration: float) -> dict:
+    """Open-loop load: request i is due at start + i/rate, whatever the server's speed.
+
+    Latency counts from the moment a request was due, so a slow server cannot hide its
+    queueing (no coordinated omission). Enough client threads keep the schedule.
+    """
+    total = max(1, round(rate * duration))
+    threads = min(64, max(4, round(rate / 10)))
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    next_index = [0]
+    start = time.perf_counter() + 0.2
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while True:
+            with lock:
+                index = next_index[0]
+                next_index[0] += 1
+            if index >= total:
+                break
+            due = start + index / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                failed = response.status >= 400
+                if response.will_close:
+                    conn.close()
+            except (OSError, http.client.HTTPException):
+                failed = True
+                conn.close()
+            elapsed = time.perf_counter() - due
+            with lock:
+                latencies.append(elapsed * 1000)
+                errors[0] += failed
+        conn.close()
+
+    workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    values = sorted(latencies)
+    return {"requests": len(values), "errors": errors[0], "p95_ms": percentile(values, 0.95)}
+
+
 def measure(tool: str, port: int, page: Page, args: argparse.Namespace) -> Result:
     url = f"http://127.0.0.1:{port}{page.path}"
 
@@ -286,6 +339,10 @@ def measure(tool: str, port: int, page: Page, args: argparse.Namespace) -> Resul
                 "max_ms"):  # fmt: skip
         setattr(result, key, data.get(key))
     result.rps = result.requests / result.duration_s if result.duration_s else 0.0
+    if page.rate:
+        steady = run_fixed_rate(port, page.path, page.rate, args.duration)
+        result.rate, result.p95_at_rate_ms = page.rate, steady["p95_ms"]
+        result.errors += steady["errors"]
     if result.errors:
         result.error = f"{result.errors} failed requests"
     return result
@@ -299,16 +356,19 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    headers = ["page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "x bare", "errors", "targets"]
+    headers = ["page", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "x bare", "p95@rate",
+               "errors", "targets"]  # fmt: skip
     rows = []
     for r in results:
         targets = ", ".join(f"{k} {'ok' if ok else 'MISSED'}" for k, ok in r.targets.items())
         rows.append([
             r.name, r.path, fmt(r.rps, 0), fmt(r.p50_ms), fmt(r.p95_ms), fmt(r.p99_ms),
-            fmt(r.ratio, 2), str(r.errors), r.error or targets or "-",
+            fmt(r.ratio, 2),
+            f"{fmt(r.p95_at_rate_ms)} ms @{r.rate:g}/s" if r.rate else "-",
+            str(r.errors), r.error or targets or "-",
         ])  # fmt: skip
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-    right = {2, 3, 4, 5, 6, 7}
+    right = {2, 3, 4, 5, 6, 7, 8}
 
     def line(cells: list[str]) -> str:
         return "  ".join(
@@ -482,8 +542,10 @@ def main(argv: list[str] | None = None) -> int:
         page = by_name[result.name]
         if page.min_ratio is not None and result.ratio is not None:
             result.targets[f"≥{page.min_ratio:g}x bare"] = result.ratio >= page.min_ratio
-        if page.max_p95_ms is not None and result.p95_ms is not None:
-            result.targets[f"p95<{page.max_p95_ms:g}ms"] = result.p95_ms < page.max_p95_ms
+        p95 = result.p95_at_rate_ms if page.rate else result.p95_ms
+        if page.max_p95_ms is not None and p95 is not None:
+            where = f"@{page.rate:g}/s" if page.rate else ""
+            result.targets[f"p95<{page.max_p95_ms:g}ms{where}"] = p95 < page.max_p95_ms
 
     print_table(results)
     report = {
