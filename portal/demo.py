@@ -1,4 +1,4 @@
-"""Demo data for `make run`: the sample organisation and one account per role.
+"""Demo data for `make run`: the sample organisation, its procedures and one account per role.
 
 Never for production: the passwords and authenticator secrets below are public.
 """
@@ -95,11 +95,32 @@ def load_catalogue() -> dict:
 
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
-    """Load the sample organisation and demo accounts. Running it again changes nothing."""
+    """Load the sample organisation, catalogue and demo accounts.
+
+    Running it again changes nothing.
+    """
+    # The catalogue app builds on this one, hence the late import.
+    from procedures import catalogue_io, demo_forms
+    from procedures import services as procedure_services
+    from procedures.models import Procedure
+
     if settings.PRODUCTION:
         raise RuntimeError("Demo data with public passwords must not be loaded in production.")
     catalogue = load_catalogue()
     counts = services.organisation_import(agencies=catalogue["agencies"])
+    first_load = not Procedure.objects.exists()
+    if first_load:
+        # Attach the demo forms before publishing, so that version 1 already offers them.
+        catalogue = {
+            **catalogue,
+            "procedures": [{**item, "is_published": False} for item in catalogue["procedures"]],
+        }
+    counts |= catalogue_io.catalogue_import(data=catalogue, actor=None).as_dict()
+    counts["forms_created"] = demo_forms.demo_forms_attach()
+    if first_load:
+        for procedure in Procedure.objects.all():
+            if procedure_services.procedure_publish(procedure=procedure, actor=None):
+                counts["versions_created"] += 1
     counts["users_created"] = 0
     for account in DEMO_ACCOUNTS:
         if _ensure_account(account):

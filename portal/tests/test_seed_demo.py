@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_catalogue
 from portal.models import Agency, Department, User
 from portal.roles import Role
+from procedures.models import Procedure, ProcedureVersion, RequiredDocument, Sector
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +16,10 @@ def snapshot():
         sorted(Department.objects.values_list("agency__code", "code", "name", "is_one_stop_desk")),
         sorted(User.objects.values_list("username", "password", "agency__code")),
         Agency.history.count() + Department.history.count() + User.history.count(),
+        sorted(Sector.objects.values_list("code", "name", "position")),
+        sorted(Procedure.objects.values_list("code", "name", "updated_at", "current_version")),
+        sorted(RequiredDocument.objects.values_list("pk", "name", "template_file")),
+        ProcedureVersion.objects.count(),
     )
 
 
@@ -41,6 +46,23 @@ def test_seed_demo_loads_the_sample_organisation_and_one_user_per_role(capsys):
     assert User.objects.get(username="quantri").is_staff
     printed = capsys.readouterr().out
     assert DEMO_PASSWORD in printed and "motcua" in printed
+
+
+def test_seed_demo_loads_the_sample_procedures_with_forms_to_download():
+    call_command("seed_demo")
+    catalogue = load_catalogue()
+    assert Procedure.published.count() == len(catalogue["procedures"]) == 45
+    assert Sector.objects.count() == len(catalogue["sectors"])
+    forms = RequiredDocument.objects.exclude(template_file="")
+    assert forms.count() == 27
+    for document in forms:
+        assert document.name.startswith(("Tờ khai", "Đơn"))
+        with document.template_file.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+    # The forms are part of the published content.
+    birth = Procedure.objects.get(code="1.001193")
+    files = [d["template_file"] for d in birth.current_version.data["documents"]]
+    assert files[0].endswith(".pdf") and not any(files[1:])
 
 
 def test_running_it_twice_changes_nothing():
