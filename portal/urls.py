@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("tai-khoan/", include((two_factor_patterns, "two_factor"))),
     path("", include("procedures.urls")),
+    path("", include("dossiers.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -13,13 +13,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
+from procedures.presenters import procedure_summary
+from procedures.selectors import popular_procedures
+
 from . import services
 from .forms import ProfileForm, SignUpForm
 from .models import User
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    popular = [procedure_summary(procedure) for procedure in popular_procedures(6)]
+    return render(request, "portal/home.html", {"popular_procedures": popular})
 
 
 def terms_of_use(request: HttpRequest) -> HttpResponse:

@@ -9,7 +9,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from portal.models import Agency
 
-from .models import Procedure, ProcedureVersion, Sector
+from .models import Procedure, ProcedureVersion, Sector, ServiceLevel
 from .text import search_key, search_terms
 
 AGENCY_LEVEL_PARAMS = {
@@ -28,6 +28,7 @@ class CatalogueFilters:
     agency: str = ""
     agency_level: str = ""
     level: int | None = None
+    online_only: bool = False
 
     @classmethod
     def from_params(cls, params: dict[str, str]) -> CatalogueFilters:
@@ -40,11 +41,19 @@ class CatalogueFilters:
             agency=params.get("co-quan", "").strip()[:20],
             agency_level=agency_level if agency_level in AGENCY_LEVEL_PARAMS else "",
             level=level,
+            online_only=params.get("truc-tuyen", "") == "1",
         )
 
     @property
     def is_empty(self) -> bool:
-        return not (self.query or self.sector or self.agency or self.agency_level or self.level)
+        return not (
+            self.query
+            or self.sector
+            or self.agency
+            or self.agency_level
+            or self.level
+            or self.online_only
+        )
 
 
 @dataclass
@@ -70,6 +79,8 @@ def _apply_filters(
         procedures = procedures.filter(agency__level=AGENCY_LEVEL_PARAMS[filters.agency_level])
     if filters.level and skip != "level":
         procedures = procedures.filter(level=filters.level)
+    if filters.online_only and skip != "level":
+        procedures = procedures.filter(level__gte=ServiceLevel.PARTLY_ONLINE)
     return procedures
 
 
@@ -153,6 +164,22 @@ def procedure_version(code: str, number: int) -> ProcedureVersion | None:
         .filter(procedure__code=code, number=number)
         .first()
     )
+
+
+def published_form_file(code: str, document_id: int) -> str:
+    """The stored name of a document's form in the procedure's versions ("" if none).
+
+    Only names that a published version lists can be served, so no other stored file can be
+    reached through this.
+    """
+    procedure = Procedure.objects.filter(code=code, is_published=True).first()
+    if procedure is None:
+        return ""
+    for data in procedure.versions.order_by("-number").values_list("data", flat=True):
+        for document in data.get("documents", []):
+            if document.get("id") == document_id and document.get("template_file"):
+                return str(document["template_file"])
+    return ""
 
 
 def sectors_with_counts() -> list[tuple[Sector, int]]:

@@ -139,15 +139,17 @@ def procedure_record_edit(*, procedure: Procedure, actor: User | None) -> Proced
 def processing_time_for(data: dict[str, Any], *, online: bool) -> tuple[Decimal, str]:
     """The time limit a dossier gets under this version: (amount, unit).
 
-    Online dossiers get the time the national database publishes for them, or else half the
-    time for procedures of two working days or more when the province's halving policy is on.
+    Online dossiers get the time the national database publishes for them (capped at the
+    published time), or else half the time for procedures of two working days or more when
+    the province's halving policy is on.
     """
     amount = Decimal(data["processing_time"])
     unit = data["processing_unit"]
     if not online:
         return amount, unit
     if data.get("processing_time_online"):
-        return Decimal(data["processing_time_online"]), unit
+        # Never longer than the published time (DESIGN rule 7), whatever a record says.
+        return min(Decimal(data["processing_time_online"]), amount), unit
     if settings.ONLINE_HALVING_ENABLED and unit == ProcessingUnit.WORKING_DAYS and amount >= 2:
         return amount / 2, unit
     return amount, unit

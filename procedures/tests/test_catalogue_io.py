@@ -345,7 +345,8 @@ def test_csv_export_has_a_header_and_one_row_per_procedure(imported):
     assert len(rows) == 46
     assert rows[0][:3] == ["Code", "Name", "Sector"]
     by_code = {row[0]: row for row in rows[1:]}
-    assert by_code["1.013225"][6:9] == ["15", "working days", "20"]
+    # The effective online time: the national 20 days are capped at the published 15.
+    assert by_code["1.013225"][6:9] == ["15", "working days", "15"]
     assert by_code["1.001193"][11:] == ["yes", "1"]
 
 
@@ -413,7 +414,7 @@ def test_admin_import_page_imports_a_file(login_staff, sample):
     assert response.redirect_chain[-1][0] == reverse("admin:procedures_procedure_changelist")
     assert Procedure.published.count() == 45
     messages = [str(m) for m in response.context["messages"]]
-    assert any("45 created" in m for m in messages), messages
+    assert any("tạo mới 45" in m for m in messages), messages
     assert ProcedureVersion.objects.filter(published_by__isnull=False).count() == 45
 
 
@@ -423,8 +424,9 @@ def test_admin_import_page_shows_the_errors_of_a_bad_file(login_staff, sample):
     response = client.post(reverse("admin:procedures_procedure_import"), {"file": _upload(sample)})
     assert response.status_code == 200
     messages = [str(m) for m in response.context["messages"]]
-    assert any("record 30): field level" in m for m in messages), messages
-    assert "record 30): field level" in response.content.decode()
+    # Shown in the admin's language (Vietnamese), naming the record and the field.
+    assert any("(bản ghi 30): trường level" in m for m in messages), messages
+    assert "(bản ghi 30): trường level" in response.content.decode()
     assert not Procedure.objects.exists()
 
 
@@ -432,7 +434,7 @@ def test_admin_import_page_refuses_text_that_is_not_json(login_staff):
     client = login_staff(staff_user(Role.IT_ADMIN))
     upload = SimpleUploadedFile("c.json", b"\xff\xfe nonsense")
     response = client.post(reverse("admin:procedures_procedure_import"), {"file": upload})
-    assert "not valid JSON" in response.content.decode()
+    assert "Tệp không phải JSON hợp lệ" in response.content.decode()
 
 
 def test_admin_import_page_needs_the_add_permission(login_staff):

@@ -34,7 +34,8 @@ def data(time, unit="days", online=None, cutoff=None):
         (data(15), True, True, (Decimal("7.5"), "days")),  # halved online
         (data(2), True, True, (Decimal(1), "days")),  # 2 days is the smallest halved
         (data(1), True, True, (Decimal(1), "days")),  # 1 day is not halved
-        (data(15, online=20), True, True, (Decimal(20), "days")),  # the published time wins
+        (data(15, online=20), True, True, (Decimal(15), "days")),  # never above the published
+        (data(15, online=10), True, True, (Decimal(10), "days")),  # the national time wins
         (data(27, online=17), True, True, (Decimal(17), "days")),
         (data(27, online=17), False, True, (Decimal(27), "days")),
         (data(8, unit="hours"), True, True, (Decimal(8), "hours")),  # hours are not halved

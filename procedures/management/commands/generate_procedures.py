@@ -21,7 +21,7 @@ from procedures.models import (
 from procedures.services import procedure_snapshot
 from procedures.text import search_key
 
-CODE_PREFIX = "3."  # national codes start with 1. or 2.; generated ones never clash
+CODE_PREFIX = "9."  # national codes start with 1., 2. or 3.; generated ones never clash
 
 ACTIONS = [
     "Cấp",
