@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
@@ -20,9 +21,16 @@ from . import services
 from .forms import ProfileForm, SignUpForm
 from .models import User
 
+POPULAR_CACHE_SECONDS = 300
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    popular = [procedure_summary(procedure) for procedure in popular_procedures(6)]
+    # The most visited page: the popular list may be a few minutes old.
+    key = f"home:popular:{translation.get_language()}"
+    popular = cache.get(key)
+    if popular is None:
+        popular = [procedure_summary(procedure) for procedure in popular_procedures(6)]
+        cache.set(key, popular, POPULAR_CACHE_SECONDS)
     return render(request, "portal/home.html", {"popular_procedures": popular})
 
 
