@@ -15,6 +15,12 @@ def _celery_eager():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    from dossiers.models import private_storage
+
+    from django.utils.functional import empty
+
+    private_storage._wrapped = empty
 
 
 @pytest.fixture(autouse=True)

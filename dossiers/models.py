@@ -1,1 +1,317 @@
-from django.db import models  # noqa: F401
+"""Dossiers (hồ sơ) and their life cycle: DESIGN.md §5.
+
+The state field is protected: only the transition methods below change it, and they only
+change this instance (no queries, no I/O). Services in `services.py` wrap them with permission
+checks, row locks, events and notifications.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import LazyObject
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from portal.models import Agency, Department, User
+from procedures.models import Channel, Procedure, ProcedureVersion, ReturnMethod
+
+
+class PrivateStorage(LazyObject):
+    """Dossier files live outside MEDIA_ROOT and have no public URL: views check permissions."""
+
+    def _setup(self) -> None:
+        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+private_storage = PrivateStorage()
+
+
+def _private_storage() -> PrivateStorage:
+    return private_storage
+
+
+class Dossier(ConcurrentTransitionMixin, models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RECEIVED = "received", _("Awaiting reception")
+        INCOMPLETE = "incomplete", _("Supplement requested")
+        PROCESSING = "processing", _("Processing")
+        DONE = "done", _("Result ready")
+        RETURNED = "returned", _("Returned")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATES = (State.RECEIVED, State.INCOMPLETE, State.PROCESSING)
+
+    code = models.CharField(_("dossier code"), max_length=40, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    procedure_version = models.ForeignKey(
+        ProcedureVersion,
+        verbose_name=_("procedure version"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("receiving agency"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("handling department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+    )
+    assignee = models.ForeignKey(
+        User,
+        verbose_name=_("specialist"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_dossiers",
+    )
+    applicant = models.ForeignKey(
+        User,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        help_text=_("The account that submitted the dossier (none for walk-ins)."),
+    )
+    applicant_name = models.CharField(_("applicant"), max_length=150)
+    applicant_national_id = models.CharField(_("national ID number (CCCD)"), max_length=12)
+    applicant_phone = models.CharField(_("mobile number"), max_length=15, blank=True)
+    applicant_email = models.EmailField(_("e-mail address"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=255, blank=True)
+    on_behalf_of = models.CharField(
+        _("submitted on behalf of"),
+        max_length=255,
+        blank=True,
+        help_text=_("Name of the person or organisation represented, with an authorisation."),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    return_method = models.CharField(
+        _("result by"), max_length=10, choices=ReturnMethod.choices, default=ReturnMethod.DESK
+    )
+    postal_address = models.CharField(
+        _("postal address for the result"), max_length=255, blank=True
+    )
+    state = FSMField(
+        _("state"), choices=State.choices, default=State.DRAFT, protected=True, db_index=True
+    )
+    originals_checked = models.BooleanField(
+        _("originals compared and forms signed at the desk"), default=False
+    )
+
+    submitted_at = models.DateTimeField(_("received"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    due_at = models.DateTimeField(
+        _("due"),
+        null=True,
+        blank=True,
+        help_text=_("The legal due time; statistics measure lateness against it."),
+    )
+    appointment_at = models.DateTimeField(
+        _("appointment for the result"),
+        null=True,
+        blank=True,
+        help_text=_("What the citizen was told; a later apology may move it."),
+    )
+    forward_due_at = models.DateTimeField(_("to be forwarded by"), null=True, blank=True)
+    forwarded_at = models.DateTimeField(_("forwarded"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("result delivered"), null=True, blank=True)
+    result_text = models.TextField(_("result"), blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            # The desk queue of an agency: open dossiers by urgency.
+            models.Index(
+                fields=["agency", "state", "due_at"],
+                name="dossier_agency_queue",
+                condition=Q(state__in=["received", "incomplete", "processing"]),
+            ),
+            # The deadline scan: open dossiers by due time.
+            models.Index(
+                fields=["due_at"],
+                name="dossier_open_due",
+                condition=Q(state__in=["received", "incomplete", "processing"]),
+            ),
+            models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+            models.Index(fields=["procedure", "state"], name="dossier_procedure_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or _("Draft %(pk)s") % {"pk": self.pk}
+
+    @property
+    def is_online(self) -> bool:
+        return self.channel == Channel.ONLINE
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    # --- Transitions: change this instance only ------------------------------------------
+
+    @transition(field=state, source=State.DRAFT, target=State.RECEIVED)
+    def submit(self, *, code: str, at: datetime) -> None:
+        self.code, self.submitted_at = code, at
+
+    @transition(field=state, source=[State.RECEIVED, State.PROCESSING], target=State.INCOMPLETE)
+    def request_supplement(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.INCOMPLETE,
+        target=RETURN_VALUE(State.RECEIVED, State.PROCESSING),
+    )
+    def supplement(self) -> str:
+        # Back to whoever asked: the desk before acceptance, the department after it.
+        return self.State.PROCESSING if self.accepted_at else self.State.RECEIVED
+
+    @transition(field=state, source=State.RECEIVED, target=State.PROCESSING)
+    def accept(self, *, at: datetime, due: datetime, forward_due: datetime) -> None:
+        self.accepted_at, self.due_at, self.appointment_at = at, due, due
+        self.forward_due_at = forward_due
+
+    @transition(field=state, source=[State.RECEIVED, State.INCOMPLETE], target=State.RETURNED)
+    def refuse(self, *, at: datetime) -> None:
+        self.finished_at = at
+
+    @transition(field=state, source=State.PROCESSING, target=State.RETURNED)
+    def reject(self, *, at: datetime) -> None:
+        self.finished_at = at
+
+    @transition(field=state, source=State.PROCESSING, target=State.DONE)
+    def complete(self, *, at: datetime, result_text: str) -> None:
+        self.finished_at, self.result_text = at, result_text
+
+    @transition(field=state, source=[State.RECEIVED, State.INCOMPLETE], target=State.WITHDRAWN)
+    def withdraw(self, *, at: datetime) -> None:
+        self.finished_at = at
+
+
+class DossierEvent(models.Model):
+    """One line of a dossier's timeline: who did what, when and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Draft created")
+        SUBMITTED = "submitted", _("Submitted")
+        REGISTERED = "registered", _("Registered at the desk")
+        SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+        SUPPLEMENTED = "supplemented", _("Supplement provided")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        FORWARDED = "forwarded", _("Forwarded")
+        REJECTED = "rejected", _("Rejected")
+        COMPLETED = "completed", _("Result ready")
+        DELIVERED = "delivered", _("Result delivered")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_state = models.CharField(_("from"), max_length=12, blank=True)
+    to_state = models.CharField(_("to"), max_length=12, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.get_kind_display()}"
+
+
+class DossierCodeSequence(models.Model):
+    """The last number given to a dossier of an agency on a day (codes are per agency per day)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="dossier_code_sequence_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.last_number}"
+
+
+class Attachment(models.Model):
+    """A file of a dossier: one per required document, supplements, and results."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        SUPPLEMENT = "supplement", _("Supplement")
+        RESULT = "result", _("Result")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.DOCUMENT)
+    document_id = models.PositiveBigIntegerField(
+        _("required document"),
+        null=True,
+        blank=True,
+        help_text=_("The document of the procedure version this file answers."),
+    )
+    document_name = models.TextField(_("document"))
+    file = models.FileField(
+        _("file"), storage=_private_storage, upload_to="dossiers/%Y/%m/", max_length=255
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        User,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -175,6 +175,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Dossier files: never under MEDIA_ROOT, served only by views that check who is asking.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -218,6 +220,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=15, hour=1),
     },
+    # Re-sends the outbox rows still pending (broker outage, provider retries); idempotent.
+    "sweep-notifications": {
+        "task": "portal.notifications.tasks.sweep_notifications",
+        "schedule": 60.0,
+    },
 }
 
 # --- The portal's own configuration --------------------------------------------------------
@@ -229,8 +236,13 @@ OFFICE_HOURS = [
         part.split("-") for part in env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
     )
 ]
+# Limits of the files attached to a dossier.
+DOSSIER_MAX_FILE_MB = env.int("DOSSIER_MAX_FILE_MB", default=10)
+DOSSIER_MAX_TOTAL_MB = env.int("DOSSIER_MAX_TOTAL_MB", default=50)
 # Province policy: online dossiers of procedures of 2+ working days get half the time.
 ONLINE_HALVING_ENABLED = env.bool("ONLINE_HALVING_ENABLED", default=True)
+# Public address of the portal, for links in e-mails, SMS and QR codes.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng dịch vụ công tỉnh Phú Yên")
 PORTAL_OPERATOR = {
     "name": env.str("PORTAL_OPERATOR_NAME", default="Sở Thông tin và Truyền thông tỉnh Phú Yên"),
@@ -274,3 +286,14 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Notifications (portal/notifications) -------------------------------------------------
+
+# A retryable failure is retried with exponential backoff (1 min, 2, 4, ... capped) for at least
+# this long after the first attempt; then the row is marked failed for IT staff to resend.
+NOTIFICATION_RETRY_WINDOW_HOURS = env.float("NOTIFICATION_RETRY_WINDOW_HOURS", default=4)
+NOTIFICATION_MAX_BACKOFF_SECONDS = env.int("NOTIFICATION_MAX_BACKOFF_SECONDS", default=3600)
+NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=200)
+# SMS_BACKEND=file appends one JSON line per message here.
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms.log")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10)

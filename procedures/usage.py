@@ -41,14 +41,17 @@ def procedure_usage(procedure: Procedure) -> ProcedureUsage:
         dossier_model = apps.get_model(DOSSIER_MODEL)
     except LookupError:
         return ProcedureUsage()
-    # A settled dossier counts against its original due time, even after an apology.
+    # Settled = a result or a refusal after processing; refusals at the desk and withdrawals
+    # are not settlements. A settled dossier counts against its legal due time, even after an
+    # apology moved the appointment.
+    settled = Q(state="done") | Q(state="returned", accepted_at__isnull=False)
     totals = (
         dossier_model.objects.filter(procedure=procedure)
         .exclude(state__in=_NOT_RECEIVED_STATES)
         .aggregate(
             received=Count("pk"),
-            processed=Count("pk", filter=Q(finished_at__isnull=False)),
-            on_time=Count("pk", filter=Q(finished_at__isnull=False, finished_at__lte=F("due_at"))),
+            processed=Count("pk", filter=settled),
+            on_time=Count("pk", filter=settled & Q(finished_at__lte=F("due_at"))),
         )
     )
     return ProcedureUsage(

@@ -1,0 +1,56 @@
+"""Reads of dossiers, always scoped to who is asking."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from portal.models import User
+from portal.roles import Role
+
+from .errors import DossierError
+from .models import Dossier
+
+
+class DossierNotFound(DossierError):
+    pass
+
+
+def dossier_for_update(*, dossier_id: int) -> Dossier:
+    """The dossier, locked until the end of the transaction (permissions are the caller's)."""
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure_version", "agency")
+        .filter(pk=dossier_id)
+        .first()
+    )
+    if dossier is None:
+        raise DossierNotFound(_("This dossier does not exist."))
+    return dossier
+
+
+def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
+    """What a person may see: their own dossiers; staff those of their agency."""
+    if not user.is_authenticated:
+        return Dossier.objects.none()
+    if (
+        user.is_officer
+        and user.agency_id
+        and (
+            user.has_role(Role.DESK_OFFICER)
+            or user.has_role(Role.SPECIALIST)
+            or user.has_role(Role.LEADER)
+        )
+    ):
+        return Dossier.objects.filter(agency_id=user.agency_id).exclude(state=Dossier.State.DRAFT)
+    return Dossier.objects.filter(applicant=user)
+
+
+def dossier_by_code(code: str) -> Dossier | None:
+    """For the public lookup: a submitted dossier by its exact code."""
+    return (
+        Dossier.objects.select_related("procedure", "agency")
+        .exclude(state=Dossier.State.DRAFT)
+        .filter(code=code.strip().upper())
+        .first()
+    )
