@@ -18,6 +18,8 @@ urlpatterns = [
     path("tai-khoan/", include((two_factor_patterns, "two_factor"))),
     path("", include("procedures.urls")),
     path("", include("dossiers.urls")),
+    path("can-bo/", include("dossiers.urls_desk")),
+    path("", include("dossiers.urls_public")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
