@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, CalendarOverride, Department, User
+from .models import Agency, CalendarOverride, Department, Notification, User
 
 
 class DepartmentInline(admin.TabularInline):
@@ -71,3 +73,44 @@ class CalendarOverrideAdmin(SimpleHistoryAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["description"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, read-only; failed messages can be sent again ("Resend")."""
+
+    list_display = [
+        "created_at",
+        "channel",
+        "recipient",
+        "template",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "template"]
+    search_fields = ["recipient", "dedupe_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description=_("Resend the selected failed notifications"), permissions=["change"])
+    def resend(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        from .notifications.services import notification_resend
+
+        count = notification_resend(notification_ids=queryset.values_list("pk", flat=True))
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            _("%(count)d notification(s) queued again; %(skipped)d not failed, left as they were.")
+            % {"count": count, "skipped": skipped},
+            messages.SUCCESS if count else messages.WARNING,
+        )
