@@ -22,11 +22,16 @@ from portal.models import Agency, Department, User
 from procedures.models import Channel, Procedure, ProcedureVersion, ReturnMethod
 
 
+class PrivateFileSystemStorage(FileSystemStorage):
+    def url(self, name: str | None) -> str:
+        raise ValueError("Dossier files have no public address; serve them through a view.")
+
+
 class PrivateStorage(LazyObject):
     """Dossier files live outside MEDIA_ROOT and have no public URL: views check permissions."""
 
     def _setup(self) -> None:
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+        self._wrapped = PrivateFileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
 
 
 private_storage = PrivateStorage()
@@ -292,7 +297,10 @@ class Attachment(models.Model):
     )
     document_name = models.TextField(_("document"))
     file = models.FileField(
-        _("file"), storage=_private_storage, upload_to="dossiers/%Y/%m/", max_length=255
+        _("file"),
+        storage=_private_storage,  # type: ignore[arg-type]  # a lazy Storage
+        upload_to="dossiers/%Y/%m/",
+        max_length=255,
     )
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=50)
@@ -315,3 +323,55 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Notice(models.Model):
+    """A PDF handed to the applicant at a step (Circular 01/2018/TT-VPCP forms), made once."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt and appointment slip")
+        SUPPLEMENT_REQUEST = "supplement_request", _("Supplement request")
+        REFUSAL = "refusal", _("Refusal to receive")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    event = models.ForeignKey(
+        DossierEvent,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    file = models.FileField(
+        _("file"),
+        storage=_private_storage,  # type: ignore[arg-type]  # a lazy Storage
+        upload_to="notices/%Y/%m/",
+        max_length=255,
+        blank=True,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # One event never produces two PDFs, however often the task is delivered.
+            models.UniqueConstraint(fields=["event", "kind"], name="notice_event_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.get_kind_display()}"

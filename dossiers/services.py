@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -24,7 +25,7 @@ from portal.roles import Role
 from procedures import services as procedure_services
 from procedures.models import Channel, Procedure, ReturnMethod, ServiceLevel
 
-from . import codes, notifications, selectors
+from . import codes, notices, notifications, selectors
 from .errors import (  # noqa: F401 - DossierError is re-exported for views
     DossierError,
     DossierPermissionError,
@@ -32,7 +33,7 @@ from .errors import (  # noqa: F401 - DossierError is re-exported for views
     DossierValidationError,
 )
 from .files import check_upload
-from .models import Attachment, Dossier, DossierEvent
+from .models import Attachment, Dossier, DossierEvent, Notice
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,13 @@ def _record(
 def _save(dossier: Dossier, actor: User | None) -> None:
     dossier._history_user = actor  # type: ignore[attr-defined]
     dossier.save()
+
+
+def delete_file_on_commit(file: FieldFile) -> None:
+    """Remove a stored file once the transaction that dropped its row has committed."""
+    name, storage = file.name, file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _require_owner(dossier: Dossier, user: User) -> None:
@@ -219,10 +227,8 @@ def attachment_add(
         actor=actor,
     )
     for old in previous:
-        name, storage = old.file.name, old.file.storage
         old.delete()
-        # The file goes only once the replacement is committed.
-        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+        delete_file_on_commit(old.file)
     return attachment
 
 
@@ -367,6 +373,7 @@ def dossier_request_supplement(
         data={"documents": document_ids, "document_names": names},
     )
     notifications.supplement_requested(dossier, note=note.strip(), documents=names)
+    notices.schedule(dossier, Notice.Kind.SUPPLEMENT_REQUEST)
     return dossier
 
 
@@ -427,6 +434,7 @@ def dossier_accept(*, dossier_id: int, officer: User) -> Dossier:
         data={"due_at": due.isoformat()},
     )
     notifications.dossier_accepted(dossier)
+    notices.schedule(dossier, Notice.Kind.RECEIPT)
     return dossier
 
 
@@ -446,6 +454,7 @@ def dossier_refuse(*, dossier_id: int, officer: User, reason: str) -> Dossier:
     _save(dossier, officer)
     _record(dossier, DossierEvent.Kind.REFUSED, actor=officer, from_state=from_state, reason=reason)
     notifications.dossier_returned(dossier, reason=reason.strip())
+    notices.schedule(dossier, Notice.Kind.REFUSAL)
     return dossier
 
 
@@ -502,3 +511,33 @@ def forward_breached(dossier: Dossier, *, now: datetime | None = None) -> bool:
         return False
     moment = dossier.forwarded_at or now or timezone.now()
     return moment > dossier.forward_due_at
+
+
+@transaction.atomic
+def dossier_discard_draft(*, dossier_id: int, actor: User) -> None:
+    """The citizen throws away a draft that was never sent; its files go with it."""
+    dossier = selectors.dossier_for_update(dossier_id=dossier_id)
+    _require_owner(dossier, actor)
+    if dossier.state != Dossier.State.DRAFT:
+        raise DossierStateError(_("A submitted dossier cannot be discarded; withdraw it instead."))
+    files = [attachment.file for attachment in dossier.attachments.all()]
+    dossier._history_user = actor  # type: ignore[attr-defined]
+    dossier.delete()
+    for file in files:
+        delete_file_on_commit(file)
+
+
+@transaction.atomic
+def dossier_mark_originals_checked(*, dossier_id: int, officer: User) -> Dossier:
+    """Level 3: the desk compared the originals and the applicant signed the forms in person.
+
+    Recorded on the dossier (its history keeps who and when); doing it twice changes nothing.
+    """
+    dossier = selectors.dossier_for_update(dossier_id=dossier_id)
+    _require_desk(dossier, officer)
+    if dossier.state not in Dossier.OPEN_STATES:
+        raise DossierStateError(_("This dossier is no longer open at the desk."))
+    if not dossier.originals_checked:
+        dossier.originals_checked = True
+        _save(dossier, officer)
+    return dossier

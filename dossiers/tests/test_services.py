@@ -271,9 +271,11 @@ def test_forwarding_in_time_and_late():
 def test_forwarding_only_to_a_specialist_department_of_the_agency():
     dossier = DossierFactory(processing=True)
     desk = desk_officer_for(dossier)
-    with pytest.raises(DossierValidationError):
-        services.dossier_forward(dossier_id=dossier.pk, officer=desk, department=desk.department)
     from tests.factories import DepartmentFactory
+
+    desk_unit = DepartmentFactory(agency=dossier.agency, one_stop_desk=True)
+    with pytest.raises(DossierValidationError):
+        services.dossier_forward(dossier_id=dossier.pk, officer=desk, department=desk_unit)
 
     with pytest.raises(DossierValidationError):
         services.dossier_forward(
