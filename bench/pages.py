@@ -41,7 +41,13 @@ PAGES: list[Page] = [
         note="filtered catalogue, second page",
     ),
     Page("procedure", "/thu-tuc/1.013225/", max_p95_ms=100, rate=50, note="procedure detail"),
-    # e.g. Page("lookup", "/tra-cuu/?ma=...", min_ratio=0.5, max_p95_ms=30),
+    Page(
+        "lookup",
+        "/tra-cuu/?ma=000.00.01.H45-260101-0001",
+        min_ratio=0.5,
+        max_p95_ms=30,
+        note="public lookup by dossier code (rate limiter counted, limit lifted)",
+    ),
 ]
 
 # manage.py commands (argument lists) run once after `migrate`, before gunicorn starts, to
@@ -50,4 +56,5 @@ PAGES: list[Page] = [
 SETUP_COMMANDS: list[list[str]] = [
     ["seed_demo"],
     ["generate_procedures", "2000"],
+    ["bench_lookup_dossier"],
 ]

@@ -1,7 +1,12 @@
 """Public lookup by dossier code and the kiosk (namespace "lookup")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_public
 
 app_name = "lookup"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("tra-cuu/", views_public.lookup, name="lookup"),
+    path("kiosk/", views_public.kiosk, name="kiosk"),
+]

@@ -1,0 +1,303 @@
+"""The PDFs handed to the applicant at the desk steps (DESIGN.md §5), made once and stored.
+
+Forms of Circular 01/2018/TT-VPCP: Mẫu 01 receipt and appointment slip (on acceptance),
+Mẫu 02 supplement request, Mẫu 03 refusal. A transition calls `schedule()` inside its
+transaction; the PDF is rendered by a Celery task after commit (in-process when Celery is
+eager), so no page waits on WeasyPrint. `render()` is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from procedures.models import ProcessingUnit, RequiredDocument, ReturnMethod
+from procedures.services import processing_time_for
+
+from .models import Attachment, Dossier, DossierEvent, Notice
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = {
+    Notice.Kind.RECEIPT: "dossiers/pdf/receipt.html",
+    Notice.Kind.SUPPLEMENT_REQUEST: "dossiers/pdf/supplement_request.html",
+    Notice.Kind.REFUSAL: "dossiers/pdf/refusal.html",
+}
+# The event each notice records, when `schedule()` is not told which one.
+EVENT_KINDS = {
+    Notice.Kind.RECEIPT: DossierEvent.Kind.ACCEPTED,
+    Notice.Kind.SUPPLEMENT_REQUEST: DossierEvent.Kind.SUPPLEMENT_REQUESTED,
+    Notice.Kind.REFUSAL: DossierEvent.Kind.REFUSED,
+}
+# Legal form texts: Vietnamese whatever the interface language (STYLE.md).
+DOCUMENT_FORMS = {
+    RequiredDocument.Form.ORIGINAL: "Bản chính",
+    RequiredDocument.Form.CERTIFIED_COPY: "Bản sao chứng thực",
+    RequiredDocument.Form.COPY: "Bản sao",
+    RequiredDocument.Form.PRESENT: "Bản chính (xuất trình)",
+    RequiredDocument.Form.ELECTRONIC: "Bản điện tử",
+}
+RETURN_METHODS = {
+    ReturnMethod.DESK: "Nhận trực tiếp tại Bộ phận tiếp nhận và trả kết quả",
+    ReturnMethod.ONLINE: "Nhận trực tuyến trên Cổng dịch vụ công",
+    ReturnMethod.POST: "Nhận qua dịch vụ bưu chính công ích",
+}
+UNITS = {ProcessingUnit.WORKING_DAYS: "ngày làm việc", ProcessingUnit.WORKING_HOURS: "giờ làm việc"}
+
+
+# --- Scheduling and rendering --------------------------------------------------------------
+
+
+def schedule(dossier: Dossier, kind: Notice.Kind, *, event: DossierEvent | None = None) -> Notice:
+    """Record the notice of a step in the caller's transaction; render it after commit.
+
+    Without `event`, the dossier's latest event of the matching kind is used, so a
+    transition needs one line. The same event never gets two notices of a kind.
+    """
+    if event is None:
+        event = dossier.events.filter(kind=EVENT_KINDS[kind]).order_by("-pk").first()
+    notice, _created = Notice.objects.get_or_create(dossier=dossier, kind=kind, event=event)
+    notice_id = notice.pk
+
+    def enqueue() -> None:
+        from .tasks import render_notice  # tasks import this module
+
+        render_notice.delay(notice_id)
+
+    # robust: a broker hiccup must not turn a committed transition into an error page;
+    # `render_pending()` picks up what was not rendered.
+    transaction.on_commit(enqueue, robust=True)
+    return notice
+
+
+def render(notice_id: int) -> Notice | None:
+    """Make the PDF of a notice and store it; a ready notice is left alone.
+
+    Failures are recorded on the notice (status failed, error text) rather than raised, so the
+    task can retry and the transition that asked for it is never undone.
+    """
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update(of=("self",))
+            .select_related(
+                "dossier__agency",
+                "dossier__procedure",
+                "dossier__procedure_version",
+                "event__actor",
+            )
+            .filter(pk=notice_id)
+            .first()
+        )
+        if notice is None:
+            logger.warning("notice %s does not exist", notice_id)
+            return None
+        if notice.status == Notice.Status.READY and notice.file:
+            return notice
+        started = time.perf_counter()
+        try:
+            pdf = render_pdf(notice)
+        except Exception as error:
+            logger.exception("notice %s could not be rendered", notice_id)
+            notice.status, notice.error = Notice.Status.FAILED, repr(error)[:2000]
+            notice.save(update_fields=["status", "error"])
+            return notice
+        filename = f"{notice.dossier.code or notice.dossier_id}-{notice.kind}.pdf"
+        notice.file.save(filename, ContentFile(pdf), save=False)
+        notice.status, notice.error, notice.rendered_at = Notice.Status.READY, "", timezone.now()
+        notice.save(update_fields=["file", "status", "error", "rendered_at"])
+        logger.info(
+            "notice %s rendered in %.0f ms", notice_id, (time.perf_counter() - started) * 1000
+        )
+    return notice
+
+
+def render_pending(*, older_than_seconds: int = 60, limit: int = 100) -> int:
+    """Render notices still pending or failed (lost task, worker down); returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Notice.objects.filter(
+            status__in=[Notice.Status.PENDING, Notice.Status.FAILED], created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:limit]
+    )
+    for notice_id in ids:
+        render(notice_id)
+    return len(ids)
+
+
+# --- Reads for the download views ----------------------------------------------------------
+
+
+def notices_for(dossier: Dossier) -> QuerySet[Notice]:
+    """The notices of a dossier, oldest first (the caller has checked who may see it)."""
+    return Notice.objects.filter(dossier=dossier).order_by("created_at", "pk")
+
+
+def notice_file_response(notice: Notice) -> FileResponse:
+    """The PDF shown inline in the browser; call it after the permission checks.
+
+    A notice that is not ready yet (worker slow or down) is rendered now: it takes a fraction
+    of a second. Raises Http404 when it still cannot be made.
+    """
+    if notice.status != Notice.Status.READY or not notice.file:
+        rendered = render(notice.pk)
+        if rendered is None or rendered.status != Notice.Status.READY:
+            raise Http404("notice not available")
+        notice = rendered
+    code = notice.dossier.code or str(notice.dossier_id)
+    response = FileResponse(
+        notice.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"{code}-{notice.kind}.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The PDF -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    number: int
+    name: str
+    form: str
+    copies: int
+    received: str
+
+
+def lookup_url(code: str) -> str:
+    return f"{settings.PORTAL_BASE_URL}/tra-cuu/?{urlencode({'ma': code})}"
+
+
+@cache
+def _stylesheet() -> Any:
+    from weasyprint import CSS  # heavy import: workers and downloads only
+
+    return CSS(string=render_to_string("dossiers/pdf/notice.css"), font_config=_fonts())
+
+
+@cache
+def _fonts() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def render_pdf(notice: Notice) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(TEMPLATES[Notice.Kind(notice.kind)], notice_context(notice))
+    document = HTML(string=html, base_url=str(settings.BASE_DIR))
+    pdf: bytes = document.write_pdf(stylesheets=[_stylesheet()], font_config=_fonts())
+    return pdf
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return timezone.localtime(moment) if moment else None
+
+
+def _time_and_date(moment: datetime | None) -> str:
+    # "08 giờ 30 phút, ngày 24/11/2026", as the forms write it.
+    local = _local(moment)
+    return local.strftime("%H giờ %M phút, ngày %d/%m/%Y") if local else ""
+
+
+def _amount(value: int) -> str:
+    return f"{int(value):,}".replace(",", ".") + " đồng"
+
+
+def _duration(data: dict[str, Any], *, online: bool) -> str:
+    if not data.get("processing_time"):
+        return ""
+    amount, unit = processing_time_for(data, online=online)
+    text = format(Decimal(amount).normalize(), "f").replace(".", ",")
+    return f"{text} {UNITS.get(ProcessingUnit(unit), '')}".strip()
+
+
+def _qr_data_uri(url: str) -> str:
+    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=0, nl=False))
+
+
+def _documents(dossier: Dossier, data: dict[str, Any]) -> list[DocumentRow]:
+    received = set(
+        dossier.attachments.filter(
+            kind__in=[Attachment.Kind.DOCUMENT, Attachment.Kind.SUPPLEMENT]
+        ).values_list("document_id", flat=True)
+    )
+    rows = []
+    for number, document in enumerate(data.get("documents", []), start=1):
+        form = document.get("form", "")
+        if document.get("id") in received:
+            mark = "✓"
+        elif form == RequiredDocument.Form.PRESENT and dossier.originals_checked:
+            mark = "Đã xuất trình"
+        else:
+            mark = ""
+        rows.append(
+            DocumentRow(
+                number=number,
+                name=document.get("name", ""),
+                form=DOCUMENT_FORMS.get(form, ""),
+                copies=int(document.get("copies") or 1),
+                received=mark,
+            )
+        )
+    return rows
+
+
+def notice_context(notice: Notice) -> dict[str, Any]:
+    dossier, event = notice.dossier, notice.event
+    data: dict[str, Any] = dossier.procedure_version.data
+    code = dossier.code or ""
+    issued = _local(event.created_at if event else notice.created_at) or timezone.localtime()
+    url = lookup_url(code)
+    officer = event.actor if event else None
+    return_method = RETURN_METHODS.get(ReturnMethod(dossier.return_method), "")
+    if dossier.return_method == ReturnMethod.POST and dossier.postal_address:
+        return_method = f"{return_method}: {dossier.postal_address}"
+    reasons = event.reason if event else ""
+    return {
+        "notice": notice,
+        "dossier": dossier,
+        "code": code,
+        "agency_name": dossier.agency.name,
+        "agency_phone": dossier.agency.hotline or dossier.agency.phone,
+        "place": getattr(settings, "PORTAL_PLACE_NAME", "Phú Yên"),
+        "day": f"{issued.day:02d}",
+        "month": f"{issued.month:02d}",
+        "year": issued.year,
+        "procedure_name": data.get("name") or dossier.procedure.name,
+        "procedure_code": data.get("code") or dossier.procedure.code,
+        "documents": _documents(dossier, data) if notice.kind == Notice.Kind.RECEIPT else [],
+        "fees": [
+            {"name": fee.get("name", ""), "amount": _amount(fee.get("amount") or 0)}
+            for fee in data.get("fees", [])
+        ],
+        "duration": _duration(data, online=dossier.is_online),
+        "submitted_at": _time_and_date(dossier.submitted_at),
+        "received_at": _time_and_date(dossier.accepted_at or dossier.submitted_at),
+        "appointment_at": _time_and_date(dossier.appointment_at),
+        "return_method": return_method,
+        "officer_name": officer.full_name if officer else "",
+        "requested_documents": list((event.data or {}).get("document_names", [])) if event else [],
+        "note": reasons,
+        "reasons": [line.strip(" -•\t") for line in reasons.splitlines() if line.strip()],
+        "lookup_url": url,
+        "qr": _qr_data_uri(url),
+    }

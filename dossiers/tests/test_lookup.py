@@ -1,0 +1,185 @@
+"""Public lookup by dossier code (/tra-cuu/) and the kiosk (/kiosk/)."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from dossiers.models import Dossier
+from dossiers.tests.factories import DossierFactory
+from dossiers.views_public import mask_name, normalise_code
+from procedures.tests.factories import ProcedureFactory
+
+pytestmark = pytest.mark.django_db
+
+LOOKUP = "/tra-cuu/"
+
+
+def vi(text) -> str:
+    """The Vietnamese the page shows (English until the catalogue has the entry)."""
+    with translation.override("vi"):
+        return str(translation.gettext(text) if isinstance(text, str) else text)
+
+
+@pytest.fixture
+def dossier():
+    return DossierFactory(
+        processing=True,
+        code="000.00.01.H45-261124-0007",
+        applicant_name="Nguyễn Văn An",
+        applicant_national_id="054090001234",
+        applicant_phone="0905123456",
+        applicant_email="an.nguyen@example.com",
+        applicant_address="Số 5 Trần Hưng Đạo, phường 1, TP. Tuy Hòa",
+        appointment_at=timezone.make_aware(timezone.datetime(2026, 12, 3, 10, 30)),
+    )
+
+
+def test_a_dossier_is_found_by_its_code(client, dossier):
+    response = client.get(LOOKUP, {"ma": dossier.code})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert dossier.code in html
+    assert dossier.procedure.name in html
+    assert dossier.agency.name in html
+    assert vi(Dossier.State.PROCESSING.label) in html  # the state, in Vietnamese
+    assert "03/12/2026" in html  # the appointment
+    assert timezone.localtime(dossier.submitted_at).strftime("%d/%m/%Y") in html
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_the_applicant_name_is_masked(client, dossier):
+    html = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert "Nguyễn V** A**" in html
+    assert "Văn An" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("Nguyễn Văn An", "Nguyễn V** A**"),
+        ("Lê Thị Ánh Tuyết", "Lê T** Á** T**"),
+        ("  Trần   Bảo ", "Trần B**"),
+        ("Hùng", "H**"),
+        ("", ""),
+    ],
+)
+def test_mask_name(name, masked):
+    assert mask_name(name) == masked
+
+
+def test_nothing_personal_is_shown(client, dossier):
+    html = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    for secret in (
+        "054090001234",
+        "0905123456",
+        "an.nguyen@example.com",
+        "Trần Hưng Đạo",
+        "/ho-so-cua-toi/",
+    ):
+        assert secret not in html, secret
+
+
+def test_an_unknown_code_gets_a_clear_message_and_keeps_what_was_typed(client, dossier):
+    response = client.get(LOOKUP, {"ma": "000.00.01.H45-261124-9999"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "000.00.01.H45-261124-9999" in html
+    assert 'value="000.00.01.H45-261124-9999"' in html
+    assert 'role="alert"' in html
+    assert vi(Dossier.State.PROCESSING.label) not in html
+
+
+def test_a_draft_is_not_found(client):
+    draft = DossierFactory(code="000.00.01.H45-261124-0042")
+    assert draft.state == Dossier.State.DRAFT
+
+    html = client.get(LOOKUP, {"ma": draft.code}).content.decode()
+
+    assert 'role="alert"' in html
+    assert draft.procedure.name not in html
+
+
+def test_the_code_is_normalised(client, dossier):
+    html = client.get(LOOKUP, {"ma": "  000.00.01.h45 - 261124 - 0007 "}).content.decode()
+    assert dossier.procedure.name in html
+    assert normalise_code(" 000.00.01.h45–261124–0007\t") == "000.00.01.H45-261124-0007"
+
+
+def test_the_empty_form_counts_nothing(client, settings):
+    settings.LOOKUP_RATE_LIMIT = 1
+    for _ in range(3):
+        assert client.get(LOOKUP).status_code == 200
+
+
+def test_lookups_are_rate_limited_per_address(client, dossier, settings):
+    settings.LOOKUP_RATE_LIMIT = 5
+    for _ in range(5):
+        assert client.get(LOOKUP, {"ma": dossier.code}).status_code == 200
+
+    response = client.get(LOOKUP, {"ma": dossier.code})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert vi("Too many lookups") in response.content.decode()
+    assert dossier.procedure.name not in response.content.decode()
+    # Another address is not affected.
+    other = client.get(LOOKUP, {"ma": dossier.code}, REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 200
+
+
+def test_the_lookup_is_one_query(client, dossier):
+    client.get(LOOKUP, {"ma": dossier.code})  # warm up (content types, translations)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LOOKUP, {"ma": dossier.code})
+    assert response.status_code == 200
+    assert len(queries) <= 2, [query["sql"] for query in queries]
+
+
+def test_the_kiosk_renders_without_the_site_navigation(client, dossier):
+    response = client.get("/kiosk/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="ma"' in html
+    assert 'inputmode="text"' in html
+    assert 'autocapitalize="characters"' in html
+    assert "primary-nav" not in html
+    assert 'data-idle-seconds="60"' in html
+    assert "kiosk.js" in html
+    assert 'http-equiv="refresh"' not in html  # nothing to clear on the empty form
+
+
+def test_the_kiosk_result_clears_itself(client, dossier):
+    response = client.get("/kiosk/", {"ma": dossier.code, "idle": "5"})
+    html = response.content.decode()
+    assert "Nguyễn V** A**" in html
+    assert 'data-idle-seconds="5"' in html
+    assert 'content="5;url=/kiosk/?idle=5"' in html  # the refresh without JavaScript
+    assert 'name="idle" value="5"' in html
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_the_kiosk_is_rate_limited_too(client, dossier, settings):
+    settings.LOOKUP_RATE_LIMIT = 1
+    client.get("/kiosk/", {"ma": dossier.code})
+    response = client.get("/kiosk/", {"ma": dossier.code})
+    assert response.status_code == 429
+    assert "kiosk.css" in response.content.decode()
+
+
+def test_bench_dossier_command_is_idempotent():
+    ProcedureFactory(published=True)
+    call_command("bench_lookup_dossier")
+    call_command("bench_lookup_dossier")
+    dossier = Dossier.objects.get(code="000.00.01.H45-260101-0001")
+    assert dossier.state == Dossier.State.PROCESSING
+
+
+def test_bench_dossier_command_refuses_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("bench_lookup_dossier")

@@ -1,0 +1,193 @@
+"""Public lookup of a dossier by its code (/tra-cuu/) and the kiosk variant (/kiosk/).
+
+No login. The page shows where a dossier is and nothing personal beyond a masked name, so it
+is rate-limited per address (codes are guessable: agency, date, sequence) and never cached.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from . import ratelimit
+from .models import Dossier
+
+CODE_MAX_LENGTH = Dossier._meta.get_field("code").max_length or 40
+LOOKUPS_PER_MINUTE = 30
+KIOSK_IDLE_SECONDS = 60
+
+NEXT_STEPS: dict[str, Promise] = {
+    Dossier.State.RECEIVED: _(
+        "The one-stop desk is checking the dossier. The applicant will be told whether it is "
+        "accepted or needs more documents."
+    ),
+    Dossier.State.INCOMPLETE: _(
+        "The agency has asked the applicant for more documents. Processing continues once "
+        "they are received, and the time limit starts again."
+    ),
+    Dossier.State.PROCESSING: _(
+        "The dossier has been accepted and is being handled. The result is due by the date below."
+    ),
+    Dossier.State.DONE: _(
+        "The result is ready. The applicant receives it in the way chosen when submitting."
+    ),
+    Dossier.State.RETURNED: _(
+        "The dossier was not accepted. The reasons were given to the applicant in writing."
+    ),
+    Dossier.State.WITHDRAWN: _("The dossier was withdrawn at the applicant's request."),
+}
+BADGES = {
+    Dossier.State.RECEIVED: "badge-info",
+    Dossier.State.INCOMPLETE: "badge-warning",
+    Dossier.State.PROCESSING: "badge-info",
+    Dossier.State.DONE: "badge-success",
+    Dossier.State.RETURNED: "badge-danger",
+    Dossier.State.WITHDRAWN: "badge-muted",
+}
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """Only what the public may see of a dossier."""
+
+    code: str
+    procedure_name: str
+    agency_name: str
+    state: str
+    state_label: str
+    next_step: str
+    badge: str
+    masked_name: str
+    received_at: datetime | None
+    appointment_at: datetime | None
+    finished_at: datetime | None
+    delivered_at: datetime | None
+
+
+def normalise_code(raw: str) -> str:
+    """What people type or scan: spaces anywhere, lower case, full-width dashes from phones."""
+    code = unicodedata.normalize("NFKC", raw)
+    code = re.sub(r"\s+", "", code).replace("–", "-").replace("—", "-")
+    return code.upper()
+
+
+def mask_name(name: str) -> str:
+    """ "Nguyễn Văn An" -> "Nguyễn V** A**": the family name, then initials.
+
+    A fixed "**" so that the length of the given names does not show.
+    """
+    words = unicodedata.normalize("NFC", name).split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return f"{words[0][0]}**"
+    return " ".join([words[0], *(f"{word[0]}**" for word in words[1:])])
+
+
+def public_dossier(code: str) -> LookupResult | None:
+    """A submitted dossier by its exact code, reading only the columns the public may see.
+
+    One query, no model instances: the CCCD, phone and address are never even loaded.
+    """
+    row = (
+        Dossier.objects.exclude(state=Dossier.State.DRAFT)
+        .filter(code=code)
+        .order_by()
+        .values(
+            "code",
+            "state",
+            "applicant_name",
+            "submitted_at",
+            "appointment_at",
+            "finished_at",
+            "delivered_at",
+            "procedure__name",
+            "agency__name",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    state = Dossier.State(row["state"])
+    return LookupResult(
+        code=row["code"],
+        procedure_name=row["procedure__name"],
+        agency_name=row["agency__name"],
+        state=state.value,
+        state_label=str(state.label),
+        next_step=str(NEXT_STEPS.get(state, "")),
+        badge=BADGES.get(state, "badge-muted"),
+        masked_name=mask_name(row["applicant_name"]),
+        received_at=row["submitted_at"],
+        appointment_at=row["appointment_at"],
+        finished_at=row["finished_at"],
+        delivered_at=row["delivered_at"],
+    )
+
+
+def _limit() -> int:
+    # The bench measures the limiter's cost from one address; it must not be refused.
+    if settings.BENCH_VIEWS_ENABLED:
+        return 10**9
+    return int(getattr(settings, "LOOKUP_RATE_LIMIT", LOOKUPS_PER_MINUTE))
+
+
+def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> HttpResponse:
+    query = request.GET.get("ma", "")[:100].strip()
+    code = normalise_code(query)
+    context: dict[str, object] = {
+        "query": query,
+        "code": code,
+        "result": None,
+        "not_found": False,
+        **extra,
+    }
+    if code:
+        allowed, retry_after = ratelimit.hit("lookup", ratelimit.client_ip(request), limit=_limit())
+        if not allowed:
+            response = render(
+                request,
+                "dossiers/public/rate_limited.html",
+                {**context, "retry_after": retry_after},
+                status=429,
+            )
+            response["Retry-After"] = str(retry_after)
+            response["Cache-Control"] = "private, no-store"
+            return response
+        result = public_dossier(code) if len(code) <= CODE_MAX_LENGTH else None
+        context["result"], context["not_found"] = result, result is None
+    response = render(request, template, context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def lookup(request: HttpRequest) -> HttpResponse:
+    return _lookup(request, "dossiers/public/lookup.html", {"base_template": "base.html"})
+
+
+@require_GET
+def kiosk(request: HttpRequest) -> HttpResponse:
+    """The lookup for a touch screen in the reception hall; it resets itself when left alone."""
+    try:
+        idle = min(max(int(request.GET.get("idle", "")), 2), 600)
+    except ValueError:
+        idle = KIOSK_IDLE_SECONDS
+    return _lookup(
+        request,
+        "dossiers/public/kiosk.html",
+        {
+            "base_template": "dossiers/public/kiosk_base.html",
+            "idle": idle,
+            "custom_idle": idle != KIOSK_IDLE_SECONDS,
+        },
+    )
