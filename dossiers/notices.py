@@ -278,7 +278,7 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "code": code,
         "agency_name": dossier.agency.name,
         "agency_phone": dossier.agency.hotline or dossier.agency.phone,
-        "place": getattr(settings, "PORTAL_PLACE_NAME", "Phú Yên"),
+        "place": settings.PORTAL_PLACE_NAME,
         "day": f"{issued.day:02d}",
         "month": f"{issued.month:02d}",
         "year": issued.year,

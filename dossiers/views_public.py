@@ -138,7 +138,7 @@ def _limit() -> int:
     # The bench measures the limiter's cost from one address; it must not be refused.
     if settings.BENCH_VIEWS_ENABLED:
         return 10**9
-    return int(getattr(settings, "LOOKUP_RATE_LIMIT", LOOKUPS_PER_MINUTE))
+    return int(settings.LOOKUP_RATE_LIMIT)
 
 
 def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> HttpResponse:

@@ -216,6 +216,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "render-pending-notices": {
+        "task": "dossiers.tasks.render_pending_notices",
+        "schedule": 300.0,
+    },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=15, hour=1),
@@ -241,6 +245,10 @@ DOSSIER_MAX_FILE_MB = env.int("DOSSIER_MAX_FILE_MB", default=10)
 DOSSIER_MAX_TOTAL_MB = env.int("DOSSIER_MAX_TOTAL_MB", default=50)
 # Province policy: online dossiers of procedures of 2+ working days get half the time.
 ONLINE_HALVING_ENABLED = env.bool("ONLINE_HALVING_ENABLED", default=True)
+# Place name in the date line of official notices ("Phú Yên, ngày ... tháng ... năm ...").
+PORTAL_PLACE_NAME = env.str("PORTAL_PLACE_NAME", default="Phú Yên")
+# Public lookups by dossier code allowed per client address per minute.
+LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=30)
 # Public address of the portal, for links in e-mails, SMS and QR codes.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng dịch vụ công tỉnh Phú Yên")
