@@ -16,9 +16,9 @@ def _celery_eager():
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    from dossiers.models import private_storage
-
     from django.utils.functional import empty
+
+    from dossiers.models import private_storage
 
     private_storage._wrapped = empty
 

@@ -104,6 +104,19 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def manage_output(env: dict[str, str], *args: str) -> str:
+    """The last line a manage.py command prints (e.g. a Cookie header value)."""
+    log("manage.py " + " ".join(args))
+    completed = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    lines = [line.strip() for line in completed.stdout.splitlines() if line.strip()]
+    if not lines:
+        raise SystemExit(f"manage.py {' '.join(args)} printed nothing")
+    return lines[-1]
+
+
 def has_po_files() -> bool:
     candidates = [ROOT / "locale", *ROOT.glob("*/locale")]
     return any(any(path.rglob("*.po")) for path in candidates if path.is_dir())
@@ -186,9 +199,12 @@ class Gunicorn:
             self.log_file = None
 
 
-def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, str]:
+def get(
+    port: int, path: str, timeout: float = 5.0, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as resp:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             return resp.status, resp.read().decode(errors="replace")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")
@@ -199,10 +215,18 @@ def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, str]:
 # --- Load generators ---------------------------------------------------------------------
 
 
-def run_wrk(url: str, duration: float, connections: int, threads: int) -> dict:
+def run_wrk(
+    url: str,
+    duration: float,
+    connections: int,
+    threads: int,
+    headers: dict[str, str] | None = None,
+) -> dict:
     command = [
         "wrk", f"-t{min(threads, connections)}", f"-c{connections}",
-        f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", str(WRK_SCRIPT), url,
+        f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", str(WRK_SCRIPT),
+        *[arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")],
+        url,
     ]  # fmt: skip
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     match = re.search(r"^BENCH_RESULT (\{.*\})$", completed.stdout, re.MULTILINE)
@@ -220,7 +244,13 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[index]
 
 
-def run_python(port: int, path: str, duration: float, connections: int) -> dict:
+def run_python(
+    port: int,
+    path: str,
+    duration: float,
+    connections: int,
+    headers: dict[str, str] | None = None,
+) -> dict:
     """Fallback: `connections` threads, each one keep-alive connection, for `duration` s."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
@@ -236,7 +266,7 @@ def run_python(port: int, path: str, duration: float, connections: int) -> dict:
             if began >= stop_at[0]:
                 break
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -272,7 +302,9 @@ def run_python(port: int, path: str, duration: float, connections: int) -> dict:
     }
 
 
-def run_fixed_rate(port: int, path: str, rate: float, duration: float) -> dict:
+def run_fixed_rate(
+    port: int, path: str, rate: float, duration: float, headers: dict[str, str] | None = None
+) -> dict:
     """Open-loop load: request i is due at start + i/rate, whatever the server's speed.
 
     Latency counts from the moment a request was due, so a slow server cannot hide its
@@ -299,7 +331,7 @@ def run_fixed_rate(port: int, path: str, rate: float, duration: float) -> dict:
             if delay > 0:
                 time.sleep(delay)
             try:
-                conn.request("GET", path)
+                conn.request("GET", path, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 failed = response.status >= 400
@@ -323,13 +355,19 @@ def run_fixed_rate(port: int, path: str, rate: float, duration: float) -> dict:
     return {"requests": len(values), "errors": errors[0], "p95_ms": percentile(values, 0.95)}
 
 
-def measure(tool: str, port: int, page: Page, args: argparse.Namespace) -> Result:
+def measure(
+    tool: str,
+    port: int,
+    page: Page,
+    args: argparse.Namespace,
+    headers: dict[str, str] | None = None,
+) -> Result:
     url = f"http://127.0.0.1:{port}{page.path}"
 
     def once(duration: float) -> dict:
         if tool == "wrk":
-            return run_wrk(url, duration, args.connections, args.wrk_threads)
-        return run_python(port, page.path, duration, args.connections)
+            return run_wrk(url, duration, args.connections, args.wrk_threads, headers)
+        return run_python(port, page.path, duration, args.connections, headers)
 
     if args.warmup > 0:
         once(args.warmup)
@@ -340,7 +378,7 @@ def measure(tool: str, port: int, page: Page, args: argparse.Namespace) -> Resul
         setattr(result, key, data.get(key))
     result.rps = result.requests / result.duration_s if result.duration_s else 0.0
     if page.rate:
-        steady = run_fixed_rate(port, page.path, page.rate, args.duration)
+        steady = run_fixed_rate(port, page.path, page.rate, args.duration, headers)
         result.rate, result.p95_at_rate_ms = page.rate, steady["p95_ms"]
         result.errors += steady["errors"]
     if result.errors:
@@ -503,6 +541,12 @@ def main(argv: list[str] | None = None) -> int:
         for command in SETUP_COMMANDS:
             manage(env, *command)
 
+    # Staff pages need a logged-in session: their command prints the cookie to send.
+    headers: dict[str, dict[str, str]] = {}
+    for page in pages:
+        if page.cookie_command:
+            headers[page.name] = {"Cookie": manage_output(env, *page.cookie_command)}
+
     port = args.port if args.port and port_is_free(args.port) else free_port()
     server = Gunicorn(env, port, RESULTS_DIR / "gunicorn.log")
 
@@ -517,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         server.wait_healthy()
         for page in pages:
-            status, _body = get(port, page.path)
+            status, _body = get(port, page.path, headers=headers.get(page.name))
             if status != 200:
                 hint = ""
                 if page.name == BASELINE and status == 404:
@@ -527,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             log(f"{page.name}: {args.warmup:g}s warm-up + {args.duration:g}s at "
                 f"{args.connections} connections ({tool})")  # fmt: skip
-            results.append(measure(tool, port, page, args))
+            results.append(measure(tool, port, page, args, headers.get(page.name)))
     except KeyboardInterrupt:
         log("interrupted")
         return 130

@@ -9,7 +9,7 @@ from portal.models import User
 from portal.roles import Role
 
 from .errors import DossierError
-from .models import Dossier
+from .models import Attachment, Dossier
 
 
 class DossierNotFound(DossierError):
@@ -52,5 +52,37 @@ def dossier_by_code(code: str) -> Dossier | None:
         Dossier.objects.select_related("procedure", "agency")
         .exclude(state=Dossier.State.DRAFT)
         .filter(code=code.strip().upper())
+        .first()
+    )
+
+
+def desk_dossier(*, user: User, dossier_id: int) -> Dossier | None:
+    """A submitted dossier of the officer's own agency, with what the desk page shows."""
+    if not user.is_authenticated or not user.agency_id:
+        return None
+    return (
+        Dossier.objects.select_related(
+            "procedure", "procedure_version", "agency", "department", "applicant"
+        )
+        .exclude(state=Dossier.State.DRAFT)
+        .filter(pk=dossier_id, agency_id=user.agency_id)
+        .first()
+    )
+
+
+def staff_attachment(*, user: User, dossier_id: int, attachment_id: int) -> Attachment | None:
+    """A file of a dossier, for the desk, specialists and leaders of the dossier's agency."""
+    staff_roles = (Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER)
+    if not user.is_authenticated or not user.agency_id:
+        return None
+    if not any(user.has_role(role) for role in staff_roles):
+        return None
+    return (
+        Attachment.objects.filter(
+            pk=attachment_id,
+            dossier_id=dossier_id,
+            dossier__agency_id=user.agency_id,
+        )
+        .exclude(dossier__state=Dossier.State.DRAFT)
         .first()
     )

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from dossiers.models import Attachment, Dossier, DossierEvent
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_catalogue
 from portal.models import Agency, Department, User
 from portal.roles import Role
@@ -20,6 +21,8 @@ def snapshot():
         sorted(Procedure.objects.values_list("code", "name", "updated_at", "current_version")),
         sorted(RequiredDocument.objects.values_list("pk", "name", "template_file")),
         ProcedureVersion.objects.count(),
+        list(Dossier.objects.order_by("pk").values_list("code", "state", "updated_at")),
+        Attachment.objects.count() + DossierEvent.objects.count(),
     )
 
 
@@ -92,3 +95,21 @@ def test_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_seed_demo_adds_dossiers_in_every_state_at_the_demo_agency():
+    call_command("seed_demo")
+    dossiers = Dossier.objects.filter(agency__code="000.00.21.H45")
+    assert set(dossiers.values_list("state", flat=True)) == set(Dossier.State.values)
+    citizen = User.objects.get(username="054095000123")
+    assert dossiers.filter(applicant=citizen, channel="online").count() >= 5
+    assert dossiers.filter(applicant=None, channel="desk").count() >= 3
+    for dossier in dossiers.exclude(state="draft"):
+        files = list(dossier.attachments.all())
+        assert files, dossier.code
+        with files[0].file.open("rb") as handle:
+            content = handle.read()
+        assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    processing = dossiers.filter(state="processing")
+    assert processing.filter(forwarded_at=None).exists()  # still at the desk, late
+    assert processing.exclude(forwarded_at=None).exists()

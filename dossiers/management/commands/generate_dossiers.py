@@ -1,0 +1,703 @@
+"""Generate many realistic dossiers for load tests (bench/) — never for production.
+
+    python manage.py generate_dossiers --count 1000000 [--batch 20000] [--days 730] [--seed 1]
+    python manage.py generate_dossiers --up-to 1000000   # idempotent: only what is missing
+
+Dossiers of every published procedure (weighted: a few procedures get most of the work), over
+the last `--days` days, through every channel, in realistic states (most finished, about 1 %
+open, the open ones recent), with their events. Dates follow the working-day calendar: due
+times are computed by the same `procedures.services.due_at` as real acceptances, cached per
+(acceptance moment, time limit) since acceptances fall on a 5-minute grid.
+
+Codes are `{agency}-{yyMMdd}-{NNNN}` numbered arithmetically per agency and day, continuing
+from `DossierCodeSequence`, which is raised to the highest number used at the end so real
+submissions never collide. PostgreSQL gets the rows through COPY; other databases through
+`bulk_create`. History rows (django-simple-history) are not generated.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import random
+import threading
+import time as clock
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import accumulate
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from dossiers.models import Dossier, DossierCodeSequence, DossierEvent
+from portal import workdays
+from portal.models import Department
+from procedures import services as procedure_services
+from procedures.models import Channel, Procedure, ReturnMethod, ServiceLevel
+
+State, Kind = Dossier.State, DossierEvent.Kind
+
+# Share of each final state; open states are about 1 % (DESIGN §9: 50 k open of 5 M).
+STATE_WEIGHTS = [
+    (State.DONE, 0.925),
+    (State.RETURNED, 0.04),
+    (State.WITHDRAWN, 0.025),
+    (State.PROCESSING, 0.006),
+    (State.INCOMPLETE, 0.002),
+    (State.RECEIVED, 0.002),
+]
+CHANNEL_WEIGHTS = {Channel.ONLINE: 0.55, Channel.DESK: 0.42, Channel.POST: 0.03}
+SLOT_MINUTES = 5
+
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Lương",
+]
+MIDDLE = [
+    "Văn",
+    "Thị",
+    "Hữu",
+    "Minh",
+    "Ngọc",
+    "Thanh",
+    "Quốc",
+    "Đức",
+    "Thu",
+    "Kim",
+    "Xuân",
+    "Hồng",
+    "Công",
+    "Gia",
+    "Bảo",
+]
+GIVEN = [
+    "An",
+    "Anh",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiếu",
+    "Hoa",
+    "Hùng",
+    "Hương",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Minh",
+    "Nam",
+    "Nga",
+    "Ngân",
+    "Nhung",
+    "Phong",
+    "Phúc",
+    "Phương",
+    "Quang",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Thắng",
+    "Thủy",
+    "Trang",
+    "Trung",
+    "Tuấn",
+    "Tú",
+    "Uyên",
+    "Vân",
+    "Việt",
+    "Vy",
+    "Yến",
+]
+STREETS = [
+    "Trần Hưng Đạo",
+    "Lê Lợi",
+    "Nguyễn Huệ",
+    "Hùng Vương",
+    "Duy Tân",
+    "Lê Duẩn",
+    "Phan Đình Phùng",
+    "Nguyễn Tất Thành",
+]
+WARDS = [
+    "Phường 1",
+    "Phường 2",
+    "Phường 5",
+    "Phường 7",
+    "Phường 9",
+    "Xã An Phú",
+    "Xã Bình Kiến",
+    "Phường Phú Lâm",
+]
+REFUSALS = [
+    "Thủ tục không thuộc thẩm quyền giải quyết của cơ quan.",
+    "Hồ sơ không đủ điều kiện theo quy định.",
+    "Người nộp không bổ sung hồ sơ trong thời hạn yêu cầu.",
+]
+
+
+@dataclass(frozen=True)
+class ProcedureInfo:
+    pk: int
+    version_id: int
+    agency_id: int
+    agency_code: str
+    level: int
+    channels: tuple[str, ...]
+    return_methods: tuple[str, ...]
+    desk_limit: tuple[Decimal, str, str | None]  # amount, unit, same-day cut-off
+    online_limit: tuple[Decimal, str, str | None]
+    channel_weights: tuple[float, ...]
+
+
+class Generator:
+    def __init__(self, *, days: int, seed: int | None, now: datetime) -> None:
+        self.rng = random.Random(seed)  # noqa: S311 - fake data, not secrets
+        self.zone = timezone.get_current_timezone()
+        self.now = now
+        self.today = timezone.localdate(now)
+        self.procedures = self._procedures()
+        if not self.procedures:
+            raise CommandError("No published procedure: run seed_demo (and generate_procedures).")
+        self.cum_weights = list(accumulate(self._weights(len(self.procedures))))
+        self.departments = self._departments()
+        self.working_days = [
+            self.today - timedelta(days=offset)
+            for offset in range(days, 0, -1)
+            if workdays.is_working_day(self.today - timedelta(days=offset))
+        ]
+        if len(self.working_days) < 20:
+            raise CommandError("--days must span at least 20 working days.")
+        self.slots = self._slots()
+        self.sequences: dict[tuple[int, date], int] = {
+            (agency_id, day): number
+            for agency_id, day, number in DossierCodeSequence.objects.filter(
+                day__gte=self.working_days[0] - timedelta(days=7)
+            ).values_list("agency_id", "day", "last_number")
+        }
+        self.touched: set[tuple[int, date]] = set()
+        self._due_cache: dict[tuple[Any, ...], datetime] = {}
+        self._forward_cache: dict[datetime, datetime] = {}
+        self.states = [state for state, _w in STATE_WEIGHTS]
+        self.state_weights = list(accumulate(weight for _s, weight in STATE_WEIGHTS))
+
+    # --- Reference data ---------------------------------------------------------------------
+
+    def _procedures(self) -> list[ProcedureInfo]:
+        infos = []
+        queryset = (
+            Procedure.objects.filter(is_published=True, current_version__isnull=False)
+            .select_related("agency", "current_version")
+            .order_by("pk")
+        )
+        for procedure in queryset:
+            data = procedure.current_version.data  # type: ignore[union-attr]
+            channels = tuple(c for c in data.get("submission_channels", []) if c in Channel.values)
+            if data.get("level", 0) < ServiceLevel.PARTLY_ONLINE:
+                channels = tuple(c for c in channels if c != Channel.ONLINE)
+            infos.append(
+                ProcedureInfo(
+                    pk=procedure.pk,
+                    version_id=procedure.current_version_id,  # type: ignore[arg-type]
+                    agency_id=procedure.agency_id,
+                    agency_code=procedure.agency.code,
+                    level=int(data.get("level", 1)),
+                    channels=channels or (Channel.DESK,),
+                    channel_weights=tuple(
+                        accumulate(CHANNEL_WEIGHTS.get(c, 0.1) for c in channels or (Channel.DESK,))
+                    ),
+                    return_methods=tuple(data.get("return_methods") or [ReturnMethod.DESK]),
+                    desk_limit=(
+                        *procedure_services.processing_time_for(data, online=False),
+                        data.get("same_day_cutoff"),
+                    ),
+                    online_limit=(
+                        *procedure_services.processing_time_for(data, online=True),
+                        data.get("same_day_cutoff"),
+                    ),
+                )
+            )
+        return infos
+
+    def _weights(self, count: int) -> list[float]:
+        # A few procedures take most dossiers (civil status, land, business registration).
+        ranks = list(range(1, count + 1))
+        self.rng.shuffle(ranks)
+        return [1.0 / rank**0.9 for rank in ranks]
+
+    def _departments(self) -> dict[int, list[int]]:
+        departments: dict[int, list[int]] = {}
+        for agency_id, pk in Department.objects.filter(is_one_stop_desk=False).values_list(
+            "agency_id", "pk"
+        ):
+            departments.setdefault(agency_id, []).append(pk)
+        return departments
+
+    def _slots(self) -> list[time]:
+        slots = []
+        for start, end in settings.OFFICE_HOURS:
+            minute = start.hour * 60 + start.minute
+            while minute < end.hour * 60 + end.minute:
+                slots.append(time(minute // 60, minute % 60))
+                minute += SLOT_MINUTES
+        return slots
+
+    # --- Times ------------------------------------------------------------------------------
+
+    def _at(self, day: date, slot: time, seconds: int = 0) -> datetime:
+        return datetime.combine(day, slot, tzinfo=self.zone) + timedelta(seconds=seconds)
+
+    def _due(self, info: ProcedureInfo, online: bool, accepted_at: datetime) -> datetime:
+        amount, unit, cutoff = info.online_limit if online else info.desk_limit
+        key = (amount, unit, cutoff, accepted_at)
+        due = self._due_cache.get(key)
+        if due is None:
+            data = {"processing_time": str(amount), "processing_unit": unit}
+            if cutoff:
+                data["same_day_cutoff"] = cutoff
+            due = procedure_services.due_at(data, received_at=accepted_at, online=False)
+            self._due_cache[key] = due
+        return due
+
+    def _forward_due(self, accepted_at: datetime) -> datetime:
+        due = self._forward_cache.get(accepted_at)
+        if due is None:
+            due = workdays.add_working_hours(accepted_at, workdays.working_hours_per_day() / 2)
+            self._forward_cache[accepted_at] = due
+        return due
+
+    # --- People -----------------------------------------------------------------------------
+
+    def _person(self) -> tuple[str, str, str, str]:
+        rng = self.rng
+        name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        born = rng.randint(1950, 2006)
+        century_sex = (0 if born < 2000 else 2) + rng.randint(0, 1)
+        national_id = f"054{century_sex}{born % 100:02d}{rng.randint(0, 999999):06d}"
+        phone = f"09{rng.randint(0, 99999999):08d}"
+        address = f"Số {rng.randint(1, 300)} {rng.choice(STREETS)}, {rng.choice(WARDS)}, Phú Yên"
+        return name, national_id, phone, address
+
+    # --- One dossier ------------------------------------------------------------------------
+
+    def dossier(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        rng = self.rng
+        info = rng.choices(self.procedures, cum_weights=self.cum_weights)[0]
+        state = rng.choices(self.states, cum_weights=self.state_weights)[0]
+        channel = rng.choices(info.channels, cum_weights=info.channel_weights)[0]
+        online = channel == Channel.ONLINE
+        days = self.working_days
+        last = len(days) - 1
+        if state == State.RECEIVED:
+            day_index = last - rng.randint(0, 1)
+        elif state == State.INCOMPLETE:
+            day_index = last - rng.randint(0, 8)
+        elif state == State.PROCESSING:
+            day_index = last - rng.randint(0, 14)
+        else:
+            # Finished ones: anywhere, but not in the last days (they take time).
+            day_index = rng.randint(0, max(0, last - 3))
+        slot_index = rng.randrange(len(self.slots))
+        submitted_at = self._at(days[day_index], self.slots[slot_index], rng.randint(0, 299))
+        local_day = days[day_index]
+        key = (info.agency_id, local_day)
+        number = self.sequences.get(key, 0) + 1
+        self.sequences[key] = number
+        self.touched.add(key)
+        name, national_id, phone, address = self._person()
+        return_method: str = ReturnMethod.DESK
+        if info.level >= ServiceLevel.FULLY_ONLINE and online:
+            return_method = rng.choice(info.return_methods)
+        row: dict[str, Any] = {
+            "code": f"{info.agency_code}-{local_day:%y%m%d}-{number:04d}",
+            "procedure_id": info.pk,
+            "procedure_version_id": info.version_id,
+            "agency_id": info.agency_id,
+            "applicant_name": name,
+            "applicant_national_id": national_id,
+            "applicant_phone": phone,
+            "applicant_address": address,
+            "channel": channel,
+            "return_method": return_method,
+            "postal_address": address if return_method == ReturnMethod.POST else "",
+            "state": state,
+            "originals_checked": channel == Channel.DESK,
+            "submitted_at": submitted_at,
+            "created_at": submitted_at - timedelta(minutes=rng.randint(5, 90)),
+        }
+        events = [
+            _event(
+                Kind.SUBMITTED if online else Kind.REGISTERED,
+                submitted_at,
+                State.DRAFT,
+                State.RECEIVED,
+            )
+        ]
+        finished_at: datetime
+        if state in (State.RECEIVED, State.WITHDRAWN, State.INCOMPLETE) or (
+            state == State.RETURNED and rng.random() < 0.5
+        ):
+            # Never accepted.
+            if state == State.INCOMPLETE:
+                events.append(
+                    _event(
+                        Kind.SUPPLEMENT_REQUESTED,
+                        submitted_at + timedelta(hours=rng.randint(1, 20)),
+                        State.RECEIVED,
+                        State.INCOMPLETE,
+                        reason="Bổ sung bản sao giấy tờ còn thiếu.",
+                    )
+                )
+            elif state in (State.WITHDRAWN, State.RETURNED):
+                finished_at = submitted_at + timedelta(hours=rng.randint(1, 40))
+                row["finished_at"] = finished_at
+                kind = Kind.WITHDRAWN if state == State.WITHDRAWN else Kind.REFUSED
+                reason = rng.choice(REFUSALS) if state == State.RETURNED else ""
+                events.append(_event(kind, finished_at, State.RECEIVED, state, reason=reason))
+            row["updated_at"] = events[-1]["created_at"]
+            return row, events
+
+        # Accepted: at the desk at once, online by the next working day.
+        if online or channel == Channel.POST:
+            accept_index = min(last, day_index + rng.randint(0, 1))
+            accept_slot = rng.randrange(len(self.slots))
+            if accept_index == day_index:
+                accept_slot = max(accept_slot, slot_index + 1)
+        else:
+            accept_index, accept_slot = day_index, slot_index + rng.randint(1, 3)
+        if accept_slot >= len(self.slots):
+            accept_index, accept_slot = min(last, accept_index + 1), rng.randint(0, 6)
+        accepted_at = self._at(days[accept_index], self.slots[accept_slot])
+        if rng.random() < 0.08:  # a supplement round before acceptance
+            asked = submitted_at + (accepted_at - submitted_at) / 3
+            events.append(
+                _event(Kind.SUPPLEMENT_REQUESTED, asked, State.RECEIVED, State.INCOMPLETE)
+            )
+            events.append(
+                _event(
+                    Kind.SUPPLEMENTED,
+                    asked + (accepted_at - asked) / 2,
+                    State.INCOMPLETE,
+                    State.RECEIVED,
+                )
+            )
+        due_at = self._due(info, online, accepted_at)
+        forward_due_at = self._forward_due(accepted_at)
+        row |= {
+            "accepted_at": accepted_at,
+            "due_at": due_at,
+            "appointment_at": due_at,
+            "forward_due_at": forward_due_at,
+        }
+        events.append(
+            _event(
+                Kind.ACCEPTED,
+                accepted_at,
+                State.RECEIVED,
+                State.PROCESSING,
+                data={"due_at": due_at.isoformat()},
+            )
+        )
+        forward_minutes = rng.randint(5, 200) if rng.random() < 0.96 else rng.randint(241, 900)
+        forwarded_at = accepted_at + timedelta(minutes=forward_minutes)
+        if state == State.PROCESSING and (rng.random() < 0.12 or forwarded_at > self.now):
+            row["updated_at"] = accepted_at
+            return row, events  # still at the desk
+        department_ids = self.departments.get(info.agency_id)
+        row["department_id"] = rng.choice(department_ids) if department_ids else None
+        row["forwarded_at"] = forwarded_at
+        events.append(
+            _event(
+                Kind.FORWARDED,
+                forwarded_at,
+                State.PROCESSING,
+                State.PROCESSING,
+                data={"department": row["department_id"], "late": forwarded_at > forward_due_at},
+            )
+        )
+        if state == State.PROCESSING:
+            row["updated_at"] = forwarded_at
+            return row, events
+        span = max(due_at - forwarded_at, timedelta(hours=1))
+        if rng.random() < 0.07:  # late
+            finished_at = due_at + timedelta(hours=rng.randint(2, 120))
+        else:
+            finished_at = forwarded_at + span * rng.uniform(0.3, 0.98)
+        row["finished_at"] = finished_at
+        if state == State.RETURNED:
+            events.append(
+                _event(
+                    Kind.REJECTED,
+                    finished_at,
+                    State.PROCESSING,
+                    State.RETURNED,
+                    reason=rng.choice(REFUSALS),
+                )
+            )
+        else:
+            row["result_text"] = ""
+            events.append(_event(Kind.COMPLETED, finished_at, State.PROCESSING, State.DONE))
+            if rng.random() < 0.9:
+                delivered_at = finished_at + timedelta(hours=rng.randint(1, 72))
+                row["delivered_at"] = delivered_at
+                events.append(_event(Kind.DELIVERED, delivered_at, State.DONE, State.DONE))
+        row["updated_at"] = events[-1]["created_at"]
+        return row, events
+
+
+def _event(
+    kind: str,
+    at: datetime,
+    from_state: str,
+    to_state: str,
+    *,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "created_at": at,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+        "data": data or {},
+    }
+
+
+# --- Writers ----------------------------------------------------------------------------------
+
+
+def _columns(model: type[Any], *, with_pk: bool) -> list[Any]:
+    return [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+
+
+def _defaults(fields: list[Any]) -> dict[str, Any]:
+    return {f.attname: f.get_default() for f in fields}
+
+
+class PostgresWriter:
+    """COPY ... FROM STDIN: ids reserved from the sequence first, so events can refer to them."""
+
+    def __init__(self) -> None:
+        self.dossier_fields = _columns(Dossier, with_pk=True)
+        self.event_fields = _columns(DossierEvent, with_pk=False)
+        self.dossier_defaults = _defaults(self.dossier_fields)
+        self.event_defaults = _defaults(self.event_fields)
+
+    def write(self, batch: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> int:
+        table, event_table = Dossier._meta.db_table, DossierEvent._meta.db_table
+        dossier_names = [f.attname for f in self.dossier_fields]
+        event_names = [f.attname for f in self.event_fields]
+        dossier_defaults, event_defaults = self.dossier_defaults, self.event_defaults
+        events = 0
+        with connection.cursor() as cursor:
+            # Generated rows can be made again: no need to wait for the WAL flush.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(batch)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            raw = cursor.cursor  # psycopg 3
+            columns = ", ".join(f'"{f.column}"' for f in self.dossier_fields)
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                write = copy.write_row
+                for pk, (row, _events) in zip(ids, batch, strict=True):
+                    row["id"] = pk
+                    write([row.get(name, dossier_defaults[name]) for name in dossier_names])
+            columns = ", ".join(f'"{f.column}"' for f in self.event_fields)
+            with raw.copy(f"COPY {event_table} ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                write = copy.write_row
+                for pk, (_row, dossier_events) in zip(ids, batch, strict=True):
+                    for event in dossier_events:
+                        event["dossier_id"] = pk
+                        event["data"] = json.dumps(event["data"]) if event["data"] else "{}"
+                        write([event.get(name, event_defaults[name]) for name in event_names])
+                    events += len(dossier_events)
+        return events
+
+
+class OrmWriter:
+    """bulk_create for SQLite and the rest (timestamps as generated, not "now")."""
+
+    def write(self, batch: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> int:
+        dossiers = Dossier.objects.bulk_create(
+            [Dossier(**row) for row, _events in batch], batch_size=500
+        )
+        events = [
+            DossierEvent(dossier_id=dossier.pk, **event)
+            for dossier, (_row, dossier_events) in zip(dossiers, batch, strict=True)
+            for event in dossier_events
+        ]
+        DossierEvent.objects.bulk_create(events, batch_size=500)
+        return len(events)
+
+
+@contextmanager
+def _generated_timestamps() -> Iterator[None]:
+    """auto_now(_add) would overwrite the generated dates in bulk_create: off meanwhile."""
+    fields: list[Any] = [
+        f
+        for model in (Dossier, DossierEvent)
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def _update_sequences(generator: Generator) -> None:
+    """Raise each agency's day counter to the highest number used (never lower it)."""
+    table = DossierCodeSequence._meta.db_table
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    rows = [
+        (agency_id, day, generator.sequences[(agency_id, day)])
+        for agency_id, day in sorted(generator.touched)
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (agency_id, day, last_number) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET "
+            f"last_number = {greatest}({table}.last_number, excluded.last_number)",
+            rows,
+        )
+
+
+Batch = list[tuple[dict[str, Any], list[dict[str, Any]]]]
+
+
+class Command(BaseCommand):
+    help = "Create many realistic dossiers with their events, for load tests (never in production)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--count", type=int, default=0, help="dossiers to create")
+        parser.add_argument(
+            "--up-to",
+            type=int,
+            default=0,
+            help="create only what is missing for this many submitted dossiers in all",
+        )
+        parser.add_argument("--batch", type=int, default=20_000, help="rows per transaction")
+        parser.add_argument("--days", type=int, default=730, help="spread over this many days")
+        parser.add_argument("--seed", type=int, default=None, help="random seed (repeatable)")
+
+    def handle(self, *args: object, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("generate_dossiers creates fake dossiers: never in production.")
+        count = options["count"]
+        if options["up_to"]:
+            existing = Dossier.objects.exclude(state=State.DRAFT).count()
+            count = max(0, options["up_to"] - existing)
+            if not count:
+                self.stdout.write(f"{existing} dossiers already; nothing to do.")
+                return
+        if count <= 0:
+            raise CommandError("Give --count N (or --up-to N).")
+        batch_size = max(1, options["batch"])
+        generator = Generator(days=options["days"], seed=options["seed"], now=timezone.now())
+        writer = PostgresWriter() if connection.vendor == "postgresql" else OrmWriter()
+        started = clock.perf_counter()
+        progress = {"done": 0, "events": 0}
+
+        def write(batch: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
+            with transaction.atomic():
+                progress["events"] += writer.write(batch)
+            progress["done"] += len(batch)
+            elapsed = clock.perf_counter() - started
+            self.stdout.write(
+                f"  {progress['done']:,}/{count:,} dossiers, {progress['events']:,} events, "
+                f"{progress['done'] / elapsed:,.0f} dossiers/s"
+            )
+
+        with _generated_timestamps():
+            self._run(generator, write, count=count, batch_size=batch_size)
+        done, events = progress["done"], progress["events"]
+        with transaction.atomic():
+            _update_sequences(generator)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {Dossier._meta.db_table}")
+                cursor.execute(f"ANALYZE {DossierEvent._meta.db_table}")
+        elapsed = clock.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {done:,} dossiers and {events:,} events in {elapsed:,.1f} s "
+                f"({done / elapsed:,.0f} dossiers/s, {(done + events) / elapsed:,.0f} rows/s)."
+            )
+        )
+
+    @staticmethod
+    def _run(
+        generator: Generator, write: Callable[[Batch], None], *, count: int, batch_size: int
+    ) -> None:
+        """Generate the next batch while the database stores the previous one.
+
+        On PostgreSQL a writer thread (its own connection) runs the COPY; Python and the
+        database then work at the same time. Elsewhere the batches are written in turn.
+        """
+        sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
+        if connection.vendor != "postgresql":
+            for size in sizes:
+                write([generator.dossier() for _ in range(size)])
+            return
+        batches: queue.Queue[Batch | None] = queue.Queue(maxsize=2)
+        failure: list[BaseException] = []
+
+        def writer() -> None:
+            try:
+                while (batch := batches.get()) is not None:
+                    if not failure:
+                        write(batch)
+            except BaseException as error:  # reported by the main thread
+                failure.append(error)
+                while batches.get() is not None:
+                    pass
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=writer, name="generate_dossiers-writer")
+        thread.start()
+        try:
+            for size in sizes:
+                if failure:
+                    break
+                batches.put([generator.dossier() for _ in range(size)])
+        finally:
+            batches.put(None)
+            thread.join()
+        if failure:
+            raise failure[0]
