@@ -31,8 +31,8 @@ NEXT_STEPS: dict[str, Promise] = {
         "accepted or needs more documents."
     ),
     Dossier.State.INCOMPLETE: _(
-        "The agency has asked the applicant for more documents. Processing continues once "
-        "they are received, and the time limit starts again."
+        "The agency has asked the applicant for more documents. The processing time does "
+        "not run while the agency waits for them."
     ),
     Dossier.State.PROCESSING: _(
         "The dossier has been accepted and is being handled. The result is due by the date below."

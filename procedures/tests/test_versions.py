@@ -19,7 +19,7 @@ def test_editing_a_published_procedure_freezes_a_new_version():
 
     procedure.name = "Thủ tục đã sửa tên"
     procedure.save()
-    RequiredDocumentFactory(procedure=procedure, name="Giấy tờ mới", position=99)
+    RequiredDocumentFactory(procedure=procedure, name="Giấy tờ mới", position=30_000)
     version = services.procedure_record_edit(procedure=procedure, actor=None)
 
     assert version.number == 2
