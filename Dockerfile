@@ -54,7 +54,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=portal.settings \
     DJANGO_ENV=production \
     STATIC_ROOT=/app/var/static \
-    MEDIA_ROOT=/data/media
+    MEDIA_ROOT=/data/media \
+    PRIVATE_MEDIA_ROOT=/data/private
 
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
@@ -70,7 +71,7 @@ RUN export SECRET_KEY=build-time-only-placeholder-never-used-at-run-time-0123456
  && python manage.py compilemessages --ignore=.venv \
  && python manage.py collectstatic --noinput \
  && chmod 0755 docker/entrypoint.sh \
- && mkdir -p /data/media /data/beat \
+ && mkdir -p /data/media /data/private /data/beat \
  && chown -R app:app /data
 
 USER app

@@ -136,6 +136,10 @@ def test_named_volumes_for_database_and_media(services, compose):
         assert media, f"{name} does not mount the media volume"
         assert media[0].split(":")[0] in volumes
         assert environment_of(services[name])["MEDIA_ROOT"] == "/data/media"
+        # Dossier files are private and must survive a redeploy too.
+        private = [v for v in services[name]["volumes"] if v.split(":")[1] == "/data/private"]
+        assert private and private[0].split(":")[0] in volumes, name
+        assert environment_of(services[name])["PRIVATE_MEDIA_ROOT"] == "/data/private"
 
 
 @pytest.mark.parametrize("name", [*APP_SERVICES, "migrate"])
