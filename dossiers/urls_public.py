@@ -9,4 +9,5 @@ app_name = "lookup"
 urlpatterns = [
     path("tra-cuu/", views_public.lookup, name="lookup"),
     path("kiosk/", views_public.kiosk, name="kiosk"),
+    path("api/sms/inbound/", views_public.sms_inbound, name="sms_inbound"),
 ]

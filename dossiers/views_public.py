@@ -6,19 +6,22 @@ is rate-limited per address (codes are guessable: agency, date, sequence) and ne
 
 from __future__ import annotations
 
+import hmac
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from . import ratelimit
+from . import ratelimit, sms
 from .models import Dossier
 
 CODE_MAX_LENGTH = Dossier._meta.get_field("code").max_length or 40
@@ -191,3 +194,29 @@ def kiosk(request: HttpRequest) -> HttpResponse:
             "custom_idle": idle != KIOSK_IDLE_SECONDS,
         },
     )
+
+
+@csrf_exempt
+@require_POST
+def sms_inbound(request: HttpRequest) -> JsonResponse:
+    """Webhook of the SMS gateway for inbound messages (shared secret in a Bearer header)."""
+    secret = settings.SMS_INBOUND_SECRET
+    if not secret:
+        raise Http404("Inbound SMS is not configured.")
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        return JsonResponse({"status": "error", "error": "unauthorised"}, status=401)
+    try:
+        payload = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        payload = request.POST
+    if not isinstance(payload, dict):
+        return JsonResponse({"status": "error", "error": "a JSON object is expected"}, status=400)
+    sender = str(payload.get("from", "")).strip()[:20]
+    text = str(payload.get("text", ""))[:500]
+    if not sender:
+        return JsonResponse({"status": "error", "error": "'from' is required"}, status=400)
+    reply = sms.sms_lookup_reply(
+        sender=sender, text=text, message_id=str(payload.get("id", ""))[:100]
+    )
+    return JsonResponse({"status": "ok", "reply": reply})

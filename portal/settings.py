@@ -202,6 +202,8 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="console")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER_NAME = env.str("SMS_SENDER_NAME", default="DVC")
+# Shared secret the SMS gateway sends (Bearer) to /api/sms/inbound/; empty turns it off.
+SMS_INBOUND_SECRET = env.str("SMS_INBOUND_SECRET", default="")
 
 # --- Celery --------------------------------------------------------------------------------
 

@@ -69,6 +69,8 @@ STAFF_TEMPLATES = (
     "feedback_due",
 )
 TEMPLATES = frozenset(CITIZEN_TEMPLATES + STAFF_TEMPLATES)
+# Replies to inbound SMS: text messages only.
+SMS_ONLY_TEMPLATES = frozenset(("lookup_reply", "lookup_not_found", "lookup_help"))
 
 SMS_SEGMENT = 160
 # GSM 03.38 basic character set restricted to ASCII; the extension characters cost two septets.

@@ -55,7 +55,10 @@ def notify(
     nothing and returns the existing rows. Sending starts after the caller commits; if the
     broker is unreachable then, the sweeper sends later: the caller never fails for it.
     """
-    if template not in rendering.TEMPLATES:
+    if template in rendering.SMS_ONLY_TEMPLATES:
+        if set(channels) != {Notification.Channel.SMS}:
+            raise ValueError(f"Template {template!r} is for SMS only.")
+    elif template not in rendering.TEMPLATES:
         raise ValueError(f"Unknown notification template {template!r}.")
     unknown = set(channels) - set(Notification.Channel.values)
     if unknown:
