@@ -25,7 +25,8 @@ from .models import Dossier, DossierEvent
 # citizen is told so (a promise of service, not a legal deadline that is stored).
 DESK_CHECK_WORKING_DAYS = 1
 
-STATE_BADGES = {
+# The colour of each state, the same on every page.
+STATE_BADGES: dict[str, str] = {
     Dossier.State.DRAFT: "badge-muted",
     Dossier.State.RECEIVED: "badge-info",
     Dossier.State.INCOMPLETE: "badge-warning",

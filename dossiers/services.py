@@ -198,6 +198,34 @@ def _store_file(
     return attachment
 
 
+def _store_documents(
+    dossier: Dossier,
+    files: dict[int, UploadedFile],
+    *,
+    kind: Attachment.Kind,
+    actor: User | None,
+) -> list[Attachment]:
+    """Store one file per document of the procedure version (unknown documents are refused)."""
+    return [
+        _store_file(
+            dossier,
+            upload=upload,
+            document_id=document_id,
+            document_name=_document(dossier, document_id)["name"],
+            kind=kind,
+            actor=actor,
+        )
+        for document_id, upload in files.items()
+    ]
+
+
+def _give_code(dossier: Dossier, *, at: datetime) -> None:
+    """Draft → received: the code of the receiving agency for the day of reception."""
+    dossier.submit(
+        code=codes.dossier_code(agency=dossier.agency, day=timezone.localdate(at)), at=at
+    )
+
+
 def _document(dossier: Dossier, document_id: int) -> dict[str, Any]:
     for document in _documents(dossier):
         if document.get("id") == document_id:
@@ -214,17 +242,11 @@ def attachment_add(
     _require_owner(dossier, actor)
     if dossier.state != Dossier.State.DRAFT:
         raise DossierStateError(_("This dossier has been submitted and can no longer be edited."))
-    document = _document(dossier, document_id)
     previous = list(
         dossier.attachments.filter(kind=Attachment.Kind.DOCUMENT, document_id=document_id)
     )
-    attachment = _store_file(
-        dossier,
-        upload=upload,
-        document_id=document_id,
-        document_name=document["name"],
-        kind=Attachment.Kind.DOCUMENT,
-        actor=actor,
+    [attachment] = _store_documents(
+        dossier, {document_id: upload}, kind=Attachment.Kind.DOCUMENT, actor=actor
     )
     for old in previous:
         old.delete()
@@ -281,9 +303,7 @@ def dossier_submit(*, dossier_id: int, actor: User, declaration: bool) -> Dossie
             _("The dossier cannot be submitted yet."), field_errors=field_errors
         )
     now = timezone.now()
-    dossier.submit(
-        code=codes.dossier_code(agency=dossier.agency, day=timezone.localdate(now)), at=now
-    )
+    _give_code(dossier, at=now)
     _save(dossier, actor)
     _record(dossier, DossierEvent.Kind.SUBMITTED, actor=actor, from_state=Dossier.State.DRAFT)
     notifications.dossier_received(dossier)
@@ -325,19 +345,8 @@ def dossier_register_walk_in(
         **_applicant_fields(applicant),
     )
     _save(dossier, officer)
-    for document_id, upload in files.items():
-        document = _document(dossier, document_id)
-        _store_file(
-            dossier,
-            upload=upload,
-            document_id=document_id,
-            document_name=document["name"],
-            kind=Attachment.Kind.DOCUMENT,
-            actor=officer,
-        )
-    dossier.submit(
-        code=codes.dossier_code(agency=dossier.agency, day=timezone.localdate(now)), at=now
-    )
+    _store_documents(dossier, files, kind=Attachment.Kind.DOCUMENT, actor=officer)
+    _give_code(dossier, at=now)
     _save(dossier, officer)
     _record(dossier, DossierEvent.Kind.REGISTERED, actor=officer, from_state=Dossier.State.DRAFT)
     notifications.dossier_received(dossier)
@@ -389,16 +398,7 @@ def dossier_supplement(
         raise DossierValidationError(
             _("Attach at least one file."), field_errors={"files": _("Attach at least one file.")}
         )
-    for document_id, upload in files.items():
-        document = _document(dossier, document_id)
-        _store_file(
-            dossier,
-            upload=upload,
-            document_id=document_id,
-            document_name=document["name"],
-            kind=Attachment.Kind.SUPPLEMENT,
-            actor=actor,
-        )
+    _store_documents(dossier, files, kind=Attachment.Kind.SUPPLEMENT, actor=actor)
     from_state = dossier.state
     dossier.supplement()
     _save(dossier, actor)

@@ -42,6 +42,7 @@ from .forms_desk import (
     WalkInForm,
 )
 from .models import Attachment, Dossier
+from .presenters import STATE_BADGES
 
 View = Callable[..., HttpResponseBase]
 
@@ -88,11 +89,7 @@ def _state_badge(dossier: Dossier) -> tuple[str, str]:
         if dossier.forwarded_at:
             return "badge-muted", _("Forwarded")
         return "badge-success", _("Accepted, to forward")
-    css = {
-        Dossier.State.RECEIVED: "badge-info",
-        Dossier.State.INCOMPLETE: "badge-warning",
-        Dossier.State.RETURNED: "badge-danger",
-    }.get(dossier.state, "badge-muted")  # type: ignore[call-overload]
+    css = STATE_BADGES.get(dossier.state, "badge-muted")
     return css, str(dossier.get_state_display())  # type: ignore[attr-defined]
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import ratelimit, sms
 from .models import Dossier
+from .presenters import STATE_BADGES
 
 CODE_MAX_LENGTH = Dossier._meta.get_field("code").max_length or 40
 LOOKUPS_PER_MINUTE = 30
@@ -47,14 +48,6 @@ NEXT_STEPS: dict[str, Promise] = {
         "The dossier was not accepted. The reasons were given to the applicant in writing."
     ),
     Dossier.State.WITHDRAWN: _("The dossier was withdrawn at the applicant's request."),
-}
-BADGES = {
-    Dossier.State.RECEIVED: "badge-info",
-    Dossier.State.INCOMPLETE: "badge-warning",
-    Dossier.State.PROCESSING: "badge-info",
-    Dossier.State.DONE: "badge-success",
-    Dossier.State.RETURNED: "badge-danger",
-    Dossier.State.WITHDRAWN: "badge-muted",
 }
 
 
@@ -128,7 +121,7 @@ def public_dossier(code: str) -> LookupResult | None:
         state=state.value,
         state_label=str(state.label),
         next_step=str(NEXT_STEPS.get(state, "")),
-        badge=BADGES.get(state, "badge-muted"),
+        badge=STATE_BADGES.get(state, "badge-muted"),
         masked_name=mask_name(row["applicant_name"]),
         received_at=row["submitted_at"],
         appointment_at=row["appointment_at"],
