@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import LazyObject
@@ -19,19 +17,15 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from simple_history.models import HistoricalRecords
 
 from portal.models import Agency, Department, User
+from portal.storage import build_private_storage
 from procedures.models import Channel, Procedure, ProcedureVersion, ReturnMethod
 
 
-class PrivateFileSystemStorage(FileSystemStorage):
-    def url(self, name: str | None) -> str:
-        raise ValueError("Dossier files have no public address; serve them through a view.")
-
-
 class PrivateStorage(LazyObject):
-    """Dossier files live outside MEDIA_ROOT and have no public URL: views check permissions."""
+    """Dossier files have no public URL: views check permissions (portal/storage.py)."""
 
     def _setup(self) -> None:
-        self._wrapped = PrivateFileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+        self._wrapped = build_private_storage()
 
 
 private_storage = PrivateStorage()

@@ -177,6 +177,27 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Dossier files: never under MEDIA_ROOT, served only by views that check who is asking.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
+# ...or, with a bucket named, on S3-compatible object storage (portal/storage.py). Objects stay
+# private (no ACL, no signed links handed out): views stream them after checking permissions.
+PRIVATE_STORAGE_BUCKET = env.str("PRIVATE_STORAGE_BUCKET", default="")
+PRIVATE_OBJECT_STORAGE: dict[str, object] = (
+    {
+        "bucket_name": PRIVATE_STORAGE_BUCKET,
+        "endpoint_url": env.str("PRIVATE_STORAGE_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("PRIVATE_STORAGE_REGION", default="") or None,
+        "access_key": env.str("PRIVATE_STORAGE_ACCESS_KEY", default="") or None,
+        "secret_key": env.str("PRIVATE_STORAGE_SECRET_KEY", default="") or None,
+        "location": env.str("PRIVATE_STORAGE_PREFIX", default=""),
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "object_parameters": {"ServerSideEncryption": "AES256"}
+        if env.bool("PRIVATE_STORAGE_ENCRYPT", default=False)
+        else {},
+    }
+    if PRIVATE_STORAGE_BUCKET
+    else {}
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

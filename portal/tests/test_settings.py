@@ -84,6 +84,22 @@ def test_redis_url_switches_cache_and_broker():
     assert "RedisCache" in python_settings("settings.CACHES['default']['BACKEND']", env)
 
 
+def test_a_bucket_moves_private_files_to_object_storage():
+    assert python_settings("settings.PRIVATE_OBJECT_STORAGE", {}) == "{}"
+    env = {
+        "PRIVATE_STORAGE_BUCKET": "dvc-private",
+        "PRIVATE_STORAGE_ENDPOINT_URL": "https://s3.example.vn",
+        "PRIVATE_STORAGE_ENCRYPT": "True",
+    }
+    assert python_settings("settings.PRIVATE_OBJECT_STORAGE['bucket_name']", env) == "dvc-private"
+    assert (
+        python_settings("settings.PRIVATE_OBJECT_STORAGE['endpoint_url']", env)
+        == "https://s3.example.vn"
+    )
+    assert python_settings("settings.PRIVATE_OBJECT_STORAGE['default_acl']", env) == "None"
+    assert "AES256" in python_settings("settings.PRIVATE_OBJECT_STORAGE['object_parameters']", env)
+
+
 def test_time_zone_and_languages():
     assert python_settings("settings.TIME_ZONE", {}) == "Asia/Ho_Chi_Minh"
     assert python_settings("settings.LANGUAGE_CODE", {}) == "vi"
