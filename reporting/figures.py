@@ -1,0 +1,240 @@
+"""The figures of a report, aggregated in SQL (DESIGN.md §2 rule 15, §9).
+
+One scan of the dossiers that matter to the period — submitted before it ends and not settled
+before it starts — grouped by (agency, procedure) with conditional counts (``COUNT(*) FILTER``
+on PostgreSQL). Agency, sector, procedure and total tables are sums of those few grouped rows.
+
+Definitions (one dossier is in exactly one box, so that
+``carried_over + received = processed + returned + withdrawn + in_progress``):
+
+- carried over: submitted before the period and still open at its start;
+- received: submitted during the period (by channel: online, at the desk, by post);
+- processed: a result produced during the period (state done), split by its legal due time
+  (``due_at``; an apology's new appointment does not change it): early = on an earlier day than
+  due, on time = on the due day and not after the due moment, late = after the due moment;
+- returned: refused at the desk or rejected after processing during the period;
+- withdrawn: withdrawn during the period;
+- in progress: still open at the end of the period, within time or overdue at that moment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dossiers.models import Dossier
+from portal.models import Agency
+from procedures.models import Channel, Procedure, Sector, ServiceLevel
+
+from .periods import Period
+
+PROVINCE = "province"
+AGENCY = "agency"
+SECTOR = "sector"
+SCOPE_KINDS = (PROVINCE, AGENCY, SECTOR)
+
+DOSSIER_FIELDS = (
+    "carried_over",
+    "received",
+    "received_online",
+    "received_desk",
+    "received_post",
+    "processed",
+    "processed_early",
+    "processed_on_time",
+    "processed_late",
+    "returned",
+    "withdrawn",
+    "in_progress",
+    "in_progress_within",
+    "in_progress_overdue",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str = PROVINCE
+    agency_id: int | None = None
+    sector_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in SCOPE_KINDS:
+            raise ValueError(f"unknown scope {self.kind!r}")
+        if self.kind == AGENCY and not self.agency_id:
+            raise ValueError("an agency scope needs an agency")
+        if self.kind == SECTOR and not self.sector_id:
+            raise ValueError("a sector scope needs a sector")
+
+    def label(self) -> str:
+        if self.kind == AGENCY:
+            return Agency.objects.get(pk=self.agency_id).name
+        if self.kind == SECTOR:
+            return _("Sector: %(name)s") % {"name": Sector.objects.get(pk=self.sector_id).name}
+        return _("Whole province")
+
+    def dossiers(self, queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
+        if self.kind == AGENCY:
+            return queryset.filter(agency_id=self.agency_id)
+        if self.kind == SECTOR:
+            return queryset.filter(procedure__sector_id=self.sector_id)
+        return queryset
+
+    def procedures(self, queryset: QuerySet[Procedure]) -> QuerySet[Procedure]:
+        if self.kind == AGENCY:
+            return queryset.filter(agency_id=self.agency_id)
+        if self.kind == SECTOR:
+            return queryset.filter(sector_id=self.sector_id)
+        return queryset
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "agency_id": self.agency_id, "sector_id": self.sector_id}
+
+
+def rate(part: int, whole: int) -> str | None:
+    """A percentage with one decimal as text ("87.5"), or None when there is nothing to rate."""
+    if not whole:
+        return None
+    return str((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _grouped_rows(period: Period, scope: Scope) -> list[dict[str, Any]]:
+    start, end = period.starts_at, period.ends_before
+    zone = timezone.get_current_timezone()
+    settled = Q(finished_at__isnull=False) & Q(finished_at__lt=end)
+    finished_in = Q(finished_at__gte=start, finished_at__lt=end)
+    done_in = finished_in & Q(state=Dossier.State.DONE)
+    open_at_end = ~settled
+    received_in = Q(submitted_at__gte=start)
+    dossiers = scope.dossiers(
+        Dossier.objects.exclude(state=Dossier.State.DRAFT)
+        .filter(submitted_at__lt=end)
+        .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=start))
+    )
+    return list(
+        dossiers.order_by()
+        .annotate(
+            finished_day=TruncDate("finished_at", tzinfo=zone),
+            due_day=TruncDate("due_at", tzinfo=zone),
+        )
+        .values("agency_id", "procedure_id")
+        .annotate(
+            carried_over=Count("pk", filter=Q(submitted_at__lt=start)),
+            received=Count("pk", filter=received_in),
+            received_online=Count("pk", filter=received_in & Q(channel=Channel.ONLINE)),
+            received_desk=Count("pk", filter=received_in & Q(channel=Channel.DESK)),
+            received_post=Count("pk", filter=received_in & Q(channel=Channel.POST)),
+            processed=Count("pk", filter=done_in),
+            processed_early=Count("pk", filter=done_in & Q(finished_day__lt=F("due_day"))),
+            processed_late=Count("pk", filter=done_in & Q(finished_at__gt=F("due_at"))),
+            returned=Count("pk", filter=finished_in & Q(state=Dossier.State.RETURNED)),
+            withdrawn=Count("pk", filter=finished_in & Q(state=Dossier.State.WITHDRAWN)),
+            in_progress=Count("pk", filter=open_at_end),
+            in_progress_overdue=Count("pk", filter=open_at_end & Q(due_at__lt=end)),
+        )
+    )
+
+
+def _complete(row: dict[str, int]) -> dict[str, Any]:
+    row["processed_on_time"] = row["processed"] - row["processed_early"] - row["processed_late"]
+    row["in_progress_within"] = row["in_progress"] - row["in_progress_overdue"]
+    row["on_time_rate"] = rate(row["processed_early"] + row["processed_on_time"], row["processed"])
+    row["online_share"] = rate(row["received_online"], row["received"])
+    return row
+
+
+def _sum(rows: Iterable[dict[str, Any]], key: Any) -> dict[Any, dict[str, int]]:
+    sums: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DOSSIER_FIELDS, 0))
+    counted = [field for field in DOSSIER_FIELDS if field not in _DERIVED]
+    for row in rows:
+        target = sums[key(row)]
+        for field in counted:
+            target[field] += row[field]
+    return sums
+
+
+_DERIVED = ("processed_on_time", "in_progress_within")
+
+
+def dossier_figures(period: Period, scope: Scope) -> dict[str, Any]:
+    """Totals and tables by agency, sector and procedure for one period and scope."""
+    rows = _grouped_rows(period, scope)
+    procedure_ids = {row["procedure_id"] for row in rows}
+    procedures = {
+        procedure.pk: procedure
+        for procedure in Procedure.objects.filter(pk__in=procedure_ids).select_related("sector")
+    }
+    agencies = {
+        agency.pk: agency
+        for agency in Agency.objects.filter(pk__in={row["agency_id"] for row in rows})
+    }
+
+    def table(sums: dict[Any, dict[str, int]], describe: Any) -> list[dict[str, Any]]:
+        lines = [{**describe(key), **_complete(values)} for key, values in sums.items()]
+        return sorted(
+            lines, key=lambda line: (-line["received"] - line["carried_over"], line["name"])
+        )
+
+    by_agency = table(
+        _sum(rows, lambda row: row["agency_id"]),
+        lambda pk: {"code": agencies[pk].code, "name": agencies[pk].name},
+    )
+    by_sector = table(
+        _sum(rows, lambda row: procedures[row["procedure_id"]].sector_id),
+        lambda pk: next(
+            {"code": p.sector.code, "name": p.sector.name}
+            for p in procedures.values()
+            if p.sector_id == pk
+        ),
+    )
+    by_procedure = table(
+        _sum(rows, lambda row: row["procedure_id"]),
+        lambda pk: {
+            "code": procedures[pk].code,
+            "name": procedures[pk].name,
+            "level": procedures[pk].level,
+        },
+    )
+    totals = _complete(_sum(rows, lambda row: "all")["all"])
+    return {
+        "totals": totals,
+        "by_agency": by_agency,
+        "by_sector": by_sector,
+        "by_procedure": by_procedure,
+        "online": _online_figures(scope, rows, procedures),
+    }
+
+
+def _online_figures(
+    scope: Scope, rows: list[dict[str, Any]], procedures: dict[int, Procedure]
+) -> list[dict[str, Any]]:
+    """Per service level: published procedures, dossiers received and the share online."""
+    published = dict(
+        scope.procedures(Procedure.objects.filter(is_published=True))
+        .order_by()
+        .values_list("level")
+        .annotate(count=Count("pk"))
+    )
+    received: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        level = procedures[row["procedure_id"]].level
+        received[level][0] += row["received"]
+        received[level][1] += row["received_online"]
+    return [
+        {
+            "level": level,
+            "label": str(ServiceLevel(level).label),
+            "procedures": published.get(level, 0),
+            "received": received[level][0],
+            "received_online": received[level][1],
+            "online_share": rate(received[level][1], received[level][0]),
+        }
+        for level in sorted(ServiceLevel.values)
+    ]

@@ -1,0 +1,300 @@
+"""Every cell of a six-monthly report on a small dataset whose figures are counted by hand.
+
+Period: first half of 2026 under Decree 09/2019, i.e. 15/12/2025 00:00 to 14/06/2026 23:59:59
+(Asia/Ho_Chi_Minh). Agency A handles P1 (sector S1, level 4) and P3 (S2, level 3); agency B
+handles P2 (S2, level 3).
+"""
+
+from datetime import date, datetime
+
+import pytest
+from django.utils import timezone
+
+from dossiers.models import Dossier
+from dossiers.tests.factories import DossierFactory
+from procedures.models import Channel
+from procedures.tests.factories import ProcedureFactory, SectorFactory
+from reporting import periods
+from reporting.figures import AGENCY, SECTOR, Scope, dossier_figures
+from tests.factories import AgencyFactory
+
+pytestmark = pytest.mark.django_db
+
+H1_2026 = periods.half_year(2026, 1, periods.DECREE_09)
+
+
+def at(text: str) -> datetime:
+    return timezone.make_aware(datetime.strptime(text, "%Y-%m-%d %H:%M"))
+
+
+@pytest.fixture
+def world():
+    agency_a = AgencyFactory(code="000.00.01.H45", name="Sở Tư pháp")
+    agency_b = AgencyFactory(code="000.00.02.H45", name="Sở Xây dựng")
+    s1, s2 = (
+        SectorFactory(code="LV-HT", name="Hộ tịch"),
+        SectorFactory(code="LV-XD", name="Xây dựng"),
+    )
+    p1 = ProcedureFactory(code="1.000001", agency=agency_a, sector=s1, level4=True, published=True)
+    p2 = ProcedureFactory(code="1.000002", agency=agency_b, sector=s2, published=True)
+    p3 = ProcedureFactory(code="1.000003", agency=agency_a, sector=s2, published=True)
+    return {"A": agency_a, "B": agency_b, "S1": s1, "S2": s2, "P1": p1, "P2": p2, "P3": p3}
+
+
+def dossier(procedure, *, state, submitted, channel=Channel.ONLINE, due=None, finished=None):
+    return DossierFactory(
+        procedure=procedure,
+        state=state,
+        code=f"X-{DossierFactory._meta.model.objects.count():04d}",
+        channel=channel,
+        submitted_at=at(submitted) if submitted else None,
+        accepted_at=at(submitted) if due else None,
+        due_at=at(due) if due else None,
+        appointment_at=at(due) if due else None,
+        finished_at=at(finished) if finished else None,
+    )
+
+
+@pytest.fixture
+def dataset(world):
+    p1, p2, p3 = world["P1"], world["P2"], world["P3"]
+    S = Dossier.State
+    # 1 carried over (submitted before the period), finished early inside it
+    dossier(
+        p1,
+        state=S.DONE,
+        submitted="2025-12-10 09:00",
+        due="2025-12-20 10:00",
+        finished="2025-12-16 14:00",
+    )
+    # 2 carried over, still open, overdue at the end of the period
+    dossier(
+        p1,
+        state=S.PROCESSING,
+        submitted="2025-11-01 09:00",
+        channel=Channel.DESK,
+        due="2025-11-20 10:00",
+    )
+    # 3 settled before the period: in no box
+    dossier(
+        p1,
+        state=S.DONE,
+        submitted="2025-10-01 09:00",
+        due="2025-10-10 10:00",
+        finished="2025-11-01 09:00",
+    )
+    # 4 the last minute of the period: received, in progress within time
+    dossier(p1, state=S.PROCESSING, submitted="2026-06-14 23:59", due="2026-06-25 10:00")
+    # 5 the first minute after the period: in no box
+    dossier(p1, state=S.RECEIVED, submitted="2026-06-15 00:00")
+    # 6 at the desk, result on the due day before the due moment: on time
+    dossier(
+        p2,
+        state=S.DONE,
+        submitted="2026-01-05 08:00",
+        channel=Channel.DESK,
+        due="2026-01-10 16:00",
+        finished="2026-01-10 09:00",
+    )
+    # 7 by post, result on the due day but after the due moment: late
+    dossier(
+        p2,
+        state=S.DONE,
+        submitted="2026-02-02 08:00",
+        channel=Channel.POST,
+        due="2026-02-10 10:00",
+        finished="2026-02-10 15:00",
+    )
+    # 8 returned during the period
+    dossier(p3, state=S.RETURNED, submitted="2026-03-03 08:00", finished="2026-03-04 08:00")
+    # 9 withdrawn during the period
+    dossier(p2, state=S.WITHDRAWN, submitted="2026-04-01 08:00", finished="2026-04-02 08:00")
+    # 10 result after the period ended: in progress (overdue) at its end
+    dossier(
+        p3,
+        state=S.DONE,
+        submitted="2026-05-01 08:00",
+        due="2026-06-10 10:00",
+        finished="2026-06-20 10:00",
+    )
+    # 11 a draft: in no box
+    dossier(p3, state=S.DRAFT, submitted=None)
+    # 12 waiting for a supplement before acceptance (no due time yet): in progress within time
+    dossier(p2, state=S.INCOMPLETE, submitted="2026-05-05 08:00", channel=Channel.DESK)
+    return world
+
+
+def cells(line, *names):
+    return {name: line[name] for name in names}
+
+
+ALL = (
+    "carried_over",
+    "received",
+    "received_online",
+    "received_desk",
+    "received_post",
+    "processed",
+    "processed_early",
+    "processed_on_time",
+    "processed_late",
+    "returned",
+    "withdrawn",
+    "in_progress",
+    "in_progress_within",
+    "in_progress_overdue",
+    "on_time_rate",
+    "online_share",
+)
+
+
+def test_the_decree_09_first_half_runs_from_15_december_to_14_june():
+    assert (H1_2026.start, H1_2026.end) == (date(2025, 12, 15), date(2026, 6, 14))
+    assert H1_2026.ends_before == at("2026-06-15 00:00")
+
+
+def test_province_totals_cell_by_cell(dataset):
+    figures = dossier_figures(H1_2026, Scope())
+    assert cells(figures["totals"], *ALL) == {
+        "carried_over": 2,
+        "received": 7,
+        "received_online": 4,
+        "received_desk": 2,
+        "received_post": 1,
+        "processed": 3,
+        "processed_early": 1,
+        "processed_on_time": 1,
+        "processed_late": 1,
+        "returned": 1,
+        "withdrawn": 1,
+        "in_progress": 4,
+        "in_progress_within": 2,
+        "in_progress_overdue": 2,
+        "on_time_rate": "66.7",
+        "online_share": "57.1",
+    }
+
+
+def test_by_agency_cell_by_cell(dataset):
+    lines = {line["code"]: line for line in dossier_figures(H1_2026, Scope())["by_agency"]}
+    assert cells(lines["000.00.01.H45"], *ALL) == {
+        "carried_over": 2,
+        "received": 3,
+        "received_online": 3,
+        "received_desk": 0,
+        "received_post": 0,
+        "processed": 1,
+        "processed_early": 1,
+        "processed_on_time": 0,
+        "processed_late": 0,
+        "returned": 1,
+        "withdrawn": 0,
+        "in_progress": 3,
+        "in_progress_within": 1,
+        "in_progress_overdue": 2,
+        "on_time_rate": "100.0",
+        "online_share": "100.0",
+    }
+    assert cells(lines["000.00.02.H45"], *ALL) == {
+        "carried_over": 0,
+        "received": 4,
+        "received_online": 1,
+        "received_desk": 2,
+        "received_post": 1,
+        "processed": 2,
+        "processed_early": 0,
+        "processed_on_time": 1,
+        "processed_late": 1,
+        "returned": 0,
+        "withdrawn": 1,
+        "in_progress": 1,
+        "in_progress_within": 1,
+        "in_progress_overdue": 0,
+        "on_time_rate": "50.0",
+        "online_share": "25.0",
+    }
+
+
+def test_by_sector_and_by_procedure(dataset):
+    figures = dossier_figures(H1_2026, Scope())
+    sectors = {line["code"]: line for line in figures["by_sector"]}
+    assert cells(
+        sectors["LV-HT"],
+        "carried_over",
+        "received",
+        "processed",
+        "in_progress",
+        "in_progress_overdue",
+    ) == {
+        "carried_over": 2,
+        "received": 1,
+        "processed": 1,
+        "in_progress": 2,
+        "in_progress_overdue": 1,
+    }
+    assert cells(
+        sectors["LV-XD"], "received", "processed", "returned", "withdrawn", "in_progress"
+    ) == {
+        "received": 6,
+        "processed": 2,
+        "returned": 1,
+        "withdrawn": 1,
+        "in_progress": 2,
+    }
+    procedures = {line["code"]: line for line in figures["by_procedure"]}
+    assert set(procedures) == {"1.000001", "1.000002", "1.000003"}
+    assert cells(
+        procedures["1.000003"], "received", "returned", "in_progress_overdue", "level"
+    ) == {
+        "received": 2,
+        "returned": 1,
+        "in_progress_overdue": 1,
+        "level": 3,
+    }
+
+
+def test_online_service_figures_per_level(dataset):
+    online = {line["level"]: line for line in dossier_figures(H1_2026, Scope())["online"]}
+    assert cells(online[4], "procedures", "received", "received_online", "online_share") == {
+        "procedures": 1,
+        "received": 1,
+        "received_online": 1,
+        "online_share": "100.0",
+    }
+    assert cells(online[3], "procedures", "received", "received_online", "online_share") == {
+        "procedures": 2,
+        "received": 6,
+        "received_online": 3,
+        "online_share": "50.0",
+    }
+    assert online[1]["received"] == 0 and online[1]["online_share"] is None
+
+
+def test_every_dossier_is_in_exactly_one_box(dataset):
+    for line in [dossier_figures(H1_2026, Scope())["totals"]]:
+        assert line["carried_over"] + line["received"] == (
+            line["processed"] + line["returned"] + line["withdrawn"] + line["in_progress"]
+        )
+
+
+def test_agency_and_sector_scopes_see_only_their_dossiers(dataset):
+    agency = dossier_figures(H1_2026, Scope(AGENCY, agency_id=dataset["B"].pk))
+    assert [line["code"] for line in agency["by_agency"]] == ["000.00.02.H45"]
+    assert agency["totals"]["received"] == 4
+    sector = dossier_figures(H1_2026, Scope(SECTOR, sector_id=dataset["S1"].pk))
+    assert sector["totals"]["received"] == 1 and sector["totals"]["carried_over"] == 2
+
+
+def test_the_boundary_minute_moves_a_dossier_to_the_next_half(dataset):
+    h2 = periods.half_year(2026, 2, periods.DECREE_09)
+    figures = dossier_figures(h2, Scope())
+    # #5 (15/06 00:00) is received in the second half; #4 (14/06 23:59) is carried over into it.
+    assert figures["totals"]["received"] == 1
+    assert figures["totals"]["carried_over"] == 4  # #2, #4, #10, #12 were open on 15/06
+
+
+def test_an_apology_does_not_move_the_statistics(dataset, world):
+    late = Dossier.objects.get(due_at=at("2026-02-10 10:00"))
+    late.appointment_at = at("2026-02-20 10:00")  # the new date promised in an apology
+    late.save()
+    assert dossier_figures(H1_2026, Scope())["totals"]["processed_late"] == 1
