@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.notifications.tasks.sweep_notifications",
         "schedule": 60.0,
     },
+    # The day after a reporting period ends: prepare its province report and e-mail it.
+    "reports-at-period-end": {
+        "task": "reporting.tasks.reports_at_period_end",
+        "schedule": crontab(minute=30, hour=1),
+    },
 }
 
 # --- The portal's own configuration --------------------------------------------------------
@@ -328,3 +333,15 @@ NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=200)
 # SMS_BACKEND=file appends one JSON line per message here.
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms.log")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10)
+
+# --- Reports (reporting/) -------------------------------------------------------------------
+
+# "decree09": six-monthly data from 15/12 of the previous year to 14/6, and to 14/12 (Decree
+# 09/2019 art. 12); "calendar": calendar halves and years.
+REPORT_PERIOD_CONVENTION = env.str("REPORT_PERIOD_CONVENTION", default="decree09")
+# Who receives the province report, prepared the day after each period ends.
+REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])
+# The issuing body in the header of province and sector reports.
+REPORT_ISSUER = env.str(
+    "REPORT_ISSUER", default=f"Sở Thông tin và Truyền thông tỉnh {PORTAL_PLACE_NAME}"
+)

@@ -73,25 +73,33 @@ class Scope:
         if self.kind == SECTOR and not self.sector_id:
             raise ValueError("a sector scope needs a sector")
 
+    @property
+    def _agency(self) -> int:
+        return int(self.agency_id or 0)
+
+    @property
+    def _sector(self) -> int:
+        return int(self.sector_id or 0)
+
     def label(self) -> str:
         if self.kind == AGENCY:
-            return Agency.objects.get(pk=self.agency_id).name
+            return Agency.objects.get(pk=self._agency).name
         if self.kind == SECTOR:
-            return _("Sector: %(name)s") % {"name": Sector.objects.get(pk=self.sector_id).name}
+            return _("Sector: %(name)s") % {"name": Sector.objects.get(pk=self._sector).name}
         return _("Whole province")
 
     def dossiers(self, queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
         if self.kind == AGENCY:
-            return queryset.filter(agency_id=self.agency_id)
+            return queryset.filter(agency_id=self._agency)
         if self.kind == SECTOR:
-            return queryset.filter(procedure__sector_id=self.sector_id)
+            return queryset.filter(procedure__sector_id=self._sector)
         return queryset
 
     def procedures(self, queryset: QuerySet[Procedure]) -> QuerySet[Procedure]:
         if self.kind == AGENCY:
-            return queryset.filter(agency_id=self.agency_id)
+            return queryset.filter(agency_id=self._agency)
         if self.kind == SECTOR:
-            return queryset.filter(sector_id=self.sector_id)
+            return queryset.filter(sector_id=self._sector)
         return queryset
 
     def as_dict(self) -> dict[str, Any]:
@@ -118,7 +126,7 @@ def _grouped_rows(period: Period, scope: Scope) -> list[dict[str, Any]]:
         .filter(submitted_at__lt=end)
         .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=start))
     )
-    return list(
+    grouped: Any = (
         dossiers.order_by()
         .annotate(
             finished_day=TruncDate("finished_at", tzinfo=zone),
@@ -140,9 +148,10 @@ def _grouped_rows(period: Period, scope: Scope) -> list[dict[str, Any]]:
             in_progress_overdue=Count("pk", filter=open_at_end & Q(due_at__lt=end)),
         )
     )
+    return list(grouped)
 
 
-def _complete(row: dict[str, int]) -> dict[str, Any]:
+def _complete(row: dict[str, Any]) -> dict[str, Any]:
     row["processed_on_time"] = row["processed"] - row["processed_early"] - row["processed_late"]
     row["in_progress_within"] = row["in_progress"] - row["in_progress_overdue"]
     row["on_time_rate"] = rate(row["processed_early"] + row["processed_on_time"], row["processed"])
@@ -150,8 +159,8 @@ def _complete(row: dict[str, int]) -> dict[str, Any]:
     return row
 
 
-def _sum(rows: Iterable[dict[str, Any]], key: Any) -> dict[Any, dict[str, int]]:
-    sums: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DOSSIER_FIELDS, 0))
+def _sum(rows: Iterable[dict[str, Any]], key: Any) -> dict[Any, dict[str, Any]]:
+    sums: dict[Any, dict[str, Any]] = defaultdict(lambda: dict.fromkeys(DOSSIER_FIELDS, 0))
     counted = [field for field in DOSSIER_FIELDS if field not in _DERIVED]
     for row in rows:
         target = sums[key(row)]
@@ -176,7 +185,7 @@ def dossier_figures(period: Period, scope: Scope) -> dict[str, Any]:
         for agency in Agency.objects.filter(pk__in={row["agency_id"] for row in rows})
     }
 
-    def table(sums: dict[Any, dict[str, int]], describe: Any) -> list[dict[str, Any]]:
+    def table(sums: dict[Any, dict[str, Any]], describe: Any) -> list[dict[str, Any]]:
         lines = [{**describe(key), **_complete(values)} for key, values in sums.items()]
         return sorted(
             lines, key=lambda line: (-line["received"] - line["carried_over"], line["name"])

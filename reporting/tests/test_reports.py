@@ -1,0 +1,226 @@
+"""Preparing, freezing, exporting and sending reports; who may see which."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from dossiers.models import Dossier
+from portal.roles import Role
+from reporting import periods, services, tasks
+from reporting.figures import AGENCY, Scope
+from reporting.models import Report
+from reporting.tests.test_figures import H1_2026, at, dataset, world  # noqa: F401 - fixtures
+from tests.factories import AgencyFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def it_admin():
+    return staff_user(Role.IT_ADMIN)
+
+
+def prepare(scope=None, actor=None, period=H1_2026, **kwargs):
+    report = services.report_request(period=period, scope=scope or Scope(), actor=actor, **kwargs)
+    services.report_generate(report_id=report.pk)
+    report.refresh_from_db()
+    return report
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_a_report_is_frozen_once_ready(dataset, it_admin):  # noqa: F811
+    report = prepare(actor=it_admin)
+    assert report.status == Report.Status.READY and report.progress == 100
+    assert report.data["totals"]["received"] == 7
+
+    # A dossier received later inside the period, and an old result changed: the report keeps
+    # its numbers; a new report shows the new ones.
+    Dossier.objects.filter(due_at=at("2026-02-10 10:00")).update(finished_at=at("2026-02-09 10:00"))
+    services.report_generate(report_id=report.pk)  # a redelivered task changes nothing
+    report.refresh_from_db()
+    assert report.data["totals"]["processed_late"] == 1
+    assert prepare(actor=it_admin).data["totals"]["processed_late"] == 0
+
+
+def test_exports_contain_the_numbers(dataset, it_admin):  # noqa: F811
+    report = prepare(actor=it_admin)
+
+    rows = list(csv.reader(io.StringIO(services.exports.report_csv(report).decode("utf-8-sig"))))
+    total = next(row for row in rows if row[:2] == ["", "Total"] or row[1:2] == ["Tổng cộng"])
+    assert total[2:9] == ["2", "7", "4", "2", "1", "3", "1"]
+    assert any(row[:1] == ["000.00.02.H45"] and row[3] == "4" for row in rows)
+
+    workbook = load_workbook(io.BytesIO(services.exports.report_xlsx(report)))
+    summary = workbook.worksheets[0]
+    values = [cell.value for cell in summary[6]]
+    assert values[:6] == [2, 7, 4, 2, 1, 3]
+    agencies = workbook.worksheets[1]
+    codes = {row[0].value: row[3].value for row in agencies.iter_rows(min_row=2)}
+    assert codes == {"000.00.01.H45": 3, "000.00.02.H45": 4}
+
+    text = pdf_text(services.exports.report_pdf(report))
+    for expected in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "BÁO CÁO",
+        "15/12/2025",
+        "14/06/2026",
+        "Sở Tư pháp",
+        "Sở Xây dựng",
+        "66.7",
+        "57.1",
+    ):
+        assert expected in text, expected
+
+
+def test_leaders_prepare_and_see_only_their_agency(
+    client,
+    login_staff,
+    dataset,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
+    leader = staff_user(Role.LEADER, agency=dataset["B"])
+    other = prepare(scope=Scope(AGENCY, agency_id=dataset["A"].pk), actor=None)
+    province = prepare(actor=None)
+    login_staff(leader)
+
+    page = client.get(reverse("reports:list"))
+    assert page.status_code == 200
+    response = client.post(
+        reverse("reports:list"),
+        {
+            "period_kind": "h1",
+            "year": 2026,
+            "convention": "decree09",
+            "scope_kind": AGENCY,
+            "agency": dataset["A"].pk,
+        },
+    )
+    assert response.status_code == 200  # another agency is not a choice
+    assert not Report.objects.filter(agency=dataset["A"], requested_by=leader).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reports:list"),
+            {
+                "period_kind": "h1",
+                "year": 2026,
+                "convention": "decree09",
+                "scope_kind": AGENCY,
+                "agency": dataset["B"].pk,
+            },
+        )
+    mine = Report.objects.get(requested_by=leader)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "reports:detail", args=[mine.pk]
+    )
+    mine.refresh_from_db()
+    assert mine.status == Report.Status.READY  # tasks run eagerly in tests
+    assert mine.data["totals"]["received"] == 4
+
+    assert client.get(reverse("reports:detail", args=[mine.pk])).status_code == 200
+    for report in (other, province):
+        assert client.get(reverse("reports:detail", args=[report.pk])).status_code == 404
+        assert client.get(reverse("reports:download", args=[report.pk, "pdf"])).status_code == 404
+
+
+def test_it_staff_prepare_any_scope_and_download(
+    client,
+    login_staff,
+    dataset,
+    it_admin,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
+    login_staff(it_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reports:list"),
+            {
+                "period_kind": "custom",
+                "start": "2026-01-01",
+                "end": "2026-03-31",
+                "convention": "decree09",
+                "scope_kind": "province",
+            },
+        )
+    report = Report.objects.get(requested_by=it_admin)
+    assert response.status_code == 302
+    page = client.get(reverse("reports:detail", args=[report.pk]))
+    assert b"report-totals" in page.content
+    for fmt, kind in (("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("csv", "text/csv")):
+        download = client.get(reverse("reports:download", args=[report.pk, fmt]))
+        assert download.status_code == 200 and kind in download["Content-Type"]
+        assert download["Content-Disposition"].startswith("attachment")
+    assert client.get(reverse("reports:download", args=[report.pk, "exe"])).status_code == 404
+
+
+def test_bad_input_keeps_what_was_typed(client, login_staff, it_admin):
+    login_staff(it_admin)
+    response = client.post(
+        reverse("reports:list"),
+        {
+            "period_kind": "custom",
+            "start": "2026-05-01",
+            "end": "2026-04-01",
+            "convention": "decree09",
+            "scope_kind": "agency",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "end" in form.errors and "agency" in form.errors
+    assert b'value="2026-05-01"' in response.content
+    assert not Report.objects.exists()
+
+
+def test_citizens_desk_officers_and_strangers_are_kept_out(client, login_staff, dataset):  # noqa: F811
+    report = prepare()
+    assert client.get(reverse("reports:list")).status_code == 302  # to log in
+    login_staff(staff_user(Role.DESK_OFFICER, agency=dataset["A"]))
+    assert client.get(reverse("reports:list")).status_code == 403
+    assert client.get(reverse("reports:detail", args=[report.pk])).status_code == 403
+
+
+def test_the_day_after_a_period_ends_the_province_report_is_prepared_and_sent_once(
+    settings,
+    dataset,
+    monkeypatch,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
+    settings.REPORT_RECIPIENTS = ["ubnd@example.gov.vn", "stttt@example.gov.vn"]
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda *args: date(2026, 6, 15))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.reports_at_period_end() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.reports_at_period_end() == 1  # a second beat: same report, no second mail
+    report = Report.objects.get(automatic=True)
+    assert (report.period_start, report.period_end) == (date(2025, 12, 15), date(2026, 6, 14))
+    assert report.status == Report.Status.READY
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ubnd@example.gov.vn", "stttt@example.gov.vn"]
+    assert [name.rsplit(".", 1)[1] for name, _content, _type in message.attachments] == [
+        "pdf",
+        "xlsx",
+    ]
+
+
+def test_an_ordinary_day_prepares_nothing(settings):
+    assert periods.periods_ending_on(date(2026, 6, 16)) == []
+
+
+def test_a_leader_cannot_request_another_agency_through_the_service(dataset):  # noqa: F811
+    leader = staff_user(Role.LEADER, agency=AgencyFactory())
+    with pytest.raises(services.PermissionDenied):
+        services.report_request(
+            period=H1_2026, scope=Scope(AGENCY, agency_id=dataset["A"].pk), actor=leader
+        )
