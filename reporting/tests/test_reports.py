@@ -86,7 +86,7 @@ def test_leaders_prepare_and_see_only_their_agency(
     client,
     login_staff,
     dataset,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     leader = staff_user(Role.LEADER, agency=dataset["B"])
     other = prepare(scope=Scope(AGENCY, agency_id=dataset["A"].pk), actor=None)
@@ -138,7 +138,7 @@ def test_it_staff_prepare_any_scope_and_download(
     login_staff,
     dataset,
     it_admin,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     login_staff(it_admin)
     with django_capture_on_commit_callbacks(execute=True):
@@ -194,7 +194,7 @@ def test_the_day_after_a_period_ends_the_province_report_is_prepared_and_sent_on
     settings,
     dataset,
     monkeypatch,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     settings.REPORT_RECIPIENTS = ["ubnd@example.gov.vn", "stttt@example.gov.vn"]
     monkeypatch.setattr(tasks.timezone, "localdate", lambda *args: date(2026, 6, 15))
