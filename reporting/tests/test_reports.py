@@ -15,7 +15,7 @@ from portal.roles import Role
 from reporting import periods, services, tasks
 from reporting.figures import AGENCY, Scope
 from reporting.models import Report
-from reporting.tests.test_figures import H1_2026, at, dataset, world  # noqa: F401 - fixtures
+from reporting.tests.conftest import H1_2026, at
 from tests.factories import AgencyFactory, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
-def test_a_report_is_frozen_once_ready(dataset, it_admin):  # noqa: F811
+def test_a_report_is_frozen_once_ready(dataset, it_admin):
     report = prepare(actor=it_admin)
     assert report.status == Report.Status.READY and report.progress == 100
     assert report.data["totals"]["received"] == 7
@@ -52,7 +52,7 @@ def test_a_report_is_frozen_once_ready(dataset, it_admin):  # noqa: F811
     assert prepare(actor=it_admin).data["totals"]["processed_late"] == 0
 
 
-def test_exports_contain_the_numbers(dataset, it_admin):  # noqa: F811
+def test_exports_contain_the_numbers(dataset, it_admin):
     report = prepare(actor=it_admin)
 
     rows = list(csv.reader(io.StringIO(services.exports.report_csv(report).decode("utf-8-sig"))))
@@ -182,7 +182,7 @@ def test_bad_input_keeps_what_was_typed(client, login_staff, it_admin):
     assert not Report.objects.exists()
 
 
-def test_citizens_desk_officers_and_strangers_are_kept_out(client, login_staff, dataset):  # noqa: F811
+def test_citizens_desk_officers_and_strangers_are_kept_out(client, login_staff, dataset):
     report = prepare()
     assert client.get(reverse("reports:list")).status_code == 302  # to log in
     login_staff(staff_user(Role.DESK_OFFICER, agency=dataset["A"]))
@@ -218,7 +218,7 @@ def test_an_ordinary_day_prepares_nothing(settings):
     assert periods.periods_ending_on(date(2026, 6, 16)) == []
 
 
-def test_a_leader_cannot_request_another_agency_through_the_service(dataset):  # noqa: F811
+def test_a_leader_cannot_request_another_agency_through_the_service(dataset):
     leader = staff_user(Role.LEADER, agency=AgencyFactory())
     with pytest.raises(services.PermissionDenied):
         services.report_request(
