@@ -21,6 +21,7 @@ urlpatterns = [
     path("can-bo/", include("dossiers.urls_desk")),
     path("can-bo/bao-cao/", include("reporting.urls_staff")),
     path("", include("dossiers.urls_public")),
+    path("", include("reporting.urls_public")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
