@@ -12,7 +12,7 @@ import pytest
 from dossiers.models import Dossier
 from reporting import periods
 from reporting.figures import AGENCY, SECTOR, Scope, dossier_figures
-from reporting.tests.conftest import H1_2026, at
+from reporting.tests.data import H1_2026, at
 
 pytestmark = pytest.mark.django_db
 

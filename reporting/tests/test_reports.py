@@ -15,7 +15,7 @@ from portal.roles import Role
 from reporting import periods, services, tasks
 from reporting.figures import AGENCY, Scope
 from reporting.models import Report
-from reporting.tests.conftest import H1_2026, at
+from reporting.tests.data import H1_2026, at
 from tests.factories import AgencyFactory, staff_user
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ def test_anyone_sees_this_years_figures_per_agency(client, dataset):
     assert row_cells(html, "000.00.01.H45") == ["Sở Tư pháp", "4", "1", "0.0", "100.0", "–"]
     assert row_cells(html, "000.00.02.H45") == ["Sở Xây dựng", "4", "2", "50.0", "25.0", "–"]
     assert 'role="img"' in html and 'id="chart-on-time"' in html and 'id="chart-online"' in html
-    assert 'width="250"' in html  # 50 % of agency B on time is half of the 500-unit track
+    assert 'width="400"' in html  # 50 % of agency B on time is half of the 800-unit track
     assert "1.000002" in html  # the most used procedures
 
 
