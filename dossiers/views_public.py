@@ -1,11 +1,18 @@
 """Public lookup of a dossier by its code (/tra-cuu/) and the kiosk variant (/kiosk/).
 
 No login. The page shows where a dossier is and nothing personal beyond a masked name, so it
-is rate-limited per address (codes are guessable: agency, date, sequence) and never cached.
+is rate-limited per address (codes are guessable: agency, date, sequence) and never cached by
+browsers or proxies.
+
+Every request reads the dossier's public columns afresh; what is reused is the rendered page
+for visitors without a session (no user name, no messages, no CSRF token in it), keyed by
+everything that shows on it — the address, the language and those column values — so a change
+of state shows at once and nothing of one visitor can reach another.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import re
@@ -14,9 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -161,9 +170,33 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
             return response
         result = public_dossier(code) if len(code) <= CODE_MAX_LENGTH else None
         context["result"], context["not_found"] = result, result is None
-    response = render(request, template, context)
+    page_key = _page_key(request, template, context) if _anonymous_visit(request) else None
+    html = cache.get(page_key) if page_key else None
+    if html is not None:
+        response = HttpResponse(html)
+    else:
+        response = render(request, template, context)
+        if page_key:
+            cache.set(page_key, response.content, PAGE_CACHE_SECONDS)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+PAGE_CACHE_SECONDS = 300
+
+
+def _anonymous_visit(request: HttpRequest) -> bool:
+    """No session and no flash messages: the page holds nothing of this visitor."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _page_key(request: HttpRequest, template: str, context: dict[str, object]) -> str:
+    shown = repr(
+        (request.get_full_path(), template, sorted((k, repr(v)) for k, v in context.items()))
+    )
+    digest = hashlib.sha256(shown.encode()).hexdigest()
+    return f"lookup-page:{get_language()}:{digest}"
 
 
 @require_GET

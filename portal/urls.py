@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from . import views
@@ -22,7 +23,9 @@ urlpatterns = [
     path("can-bo/bao-cao/", include("reporting.urls_staff")),
     path("", include("dossiers.urls_public")),
     path("", include("reporting.urls_public")),
-    path("i18n/setlang/", set_language, name="set_language"),
+    # Choosing the language changes nothing but a cookie: no CSRF token, so that public pages
+    # carry nothing per visitor and can be cached.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -183,3 +183,39 @@ def test_bench_dossier_command_refuses_in_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError):
         call_command("bench_lookup_dossier")
+
+
+def test_a_change_of_state_shows_at_once_though_pages_are_reused(client, dossier):
+    first = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert client.get(LOOKUP, {"ma": dossier.code}).content.decode() == first  # reused
+    Dossier.objects.filter(pk=dossier.pk).update(
+        state=Dossier.State.DONE, finished_at=timezone.now()
+    )
+    after = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert 'data-state="done"' in after and 'data-state="done"' not in first
+
+
+def test_public_pages_carry_no_token_and_nothing_of_a_logged_in_visitor(client, dossier):
+    from tests.factories import UserFactory
+
+    citizen = UserFactory(full_name="Trần Thị Bích")
+    client.force_login(citizen)
+    own = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert "Trần Thị Bích" in own  # their name in the header, for them
+
+    client.logout()
+    client.cookies.clear()
+    anonymous = client.get(LOOKUP, {"ma": dossier.code})
+    html = anonymous.content.decode()
+    assert "Trần Thị Bích" not in html
+    assert "csrfmiddlewaretoken" not in html
+    assert "csrftoken" not in anonymous.cookies
+
+
+def test_the_language_can_be_changed_without_a_token(client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/i18n/setlang/", {"language": "en", "next": "/tra-cuu/"})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "en"
