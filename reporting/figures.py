@@ -121,34 +121,46 @@ def _grouped_rows(period: Period, scope: Scope) -> list[dict[str, Any]]:
     done_in = finished_in & Q(state=Dossier.State.DONE)
     open_at_end = ~settled
     received_in = Q(submitted_at__gte=start)
-    dossiers = scope.dossiers(
-        Dossier.objects.exclude(state=Dossier.State.DRAFT)
-        .filter(submitted_at__lt=end)
-        .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=start))
+    counts = {
+        "carried_over": Count("pk", filter=Q(submitted_at__lt=start)),
+        "received": Count("pk", filter=received_in),
+        "received_online": Count("pk", filter=received_in & Q(channel=Channel.ONLINE)),
+        "received_desk": Count("pk", filter=received_in & Q(channel=Channel.DESK)),
+        "received_post": Count("pk", filter=received_in & Q(channel=Channel.POST)),
+        "processed": Count("pk", filter=done_in),
+        "processed_early": Count("pk", filter=done_in & Q(finished_day__lt=F("due_day"))),
+        "processed_late": Count("pk", filter=done_in & Q(finished_at__gt=F("due_at"))),
+        "returned": Count("pk", filter=finished_in & Q(state=Dossier.State.RETURNED)),
+        "withdrawn": Count("pk", filter=finished_in & Q(state=Dossier.State.WITHDRAWN)),
+        "in_progress": Count("pk", filter=open_at_end),
+        "in_progress_overdue": Count("pk", filter=open_at_end & Q(due_at__lt=end)),
+    }
+    submitted = scope.dossiers(Dossier.objects.filter(submitted_at__lt=end)).order_by()
+    # Two scans, each on its own index: dossiers settled since the start of the period (by
+    # `finished_at`) and dossiers still open (the partial index of open dossiers). Together they
+    # are every dossier that is not settled before the period starts.
+    parts = (
+        submitted.filter(finished_at__gte=start),
+        submitted.filter(finished_at__isnull=True).exclude(state=Dossier.State.DRAFT),
     )
-    grouped: Any = (
-        dossiers.order_by()
-        .annotate(
-            finished_day=TruncDate("finished_at", tzinfo=zone),
-            due_day=TruncDate("due_at", tzinfo=zone),
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for part in parts:
+        grouped: Any = (
+            part.annotate(
+                finished_day=TruncDate("finished_at", tzinfo=zone),
+                due_day=TruncDate("due_at", tzinfo=zone),
+            )
+            .values("agency_id", "procedure_id")
+            .annotate(**counts)
         )
-        .values("agency_id", "procedure_id")
-        .annotate(
-            carried_over=Count("pk", filter=Q(submitted_at__lt=start)),
-            received=Count("pk", filter=received_in),
-            received_online=Count("pk", filter=received_in & Q(channel=Channel.ONLINE)),
-            received_desk=Count("pk", filter=received_in & Q(channel=Channel.DESK)),
-            received_post=Count("pk", filter=received_in & Q(channel=Channel.POST)),
-            processed=Count("pk", filter=done_in),
-            processed_early=Count("pk", filter=done_in & Q(finished_day__lt=F("due_day"))),
-            processed_late=Count("pk", filter=done_in & Q(finished_at__gt=F("due_at"))),
-            returned=Count("pk", filter=finished_in & Q(state=Dossier.State.RETURNED)),
-            withdrawn=Count("pk", filter=finished_in & Q(state=Dossier.State.WITHDRAWN)),
-            in_progress=Count("pk", filter=open_at_end),
-            in_progress_overdue=Count("pk", filter=open_at_end & Q(due_at__lt=end)),
-        )
-    )
-    return list(grouped)
+        for row in grouped:
+            key = (row["agency_id"], row["procedure_id"])
+            if key in rows:
+                for name in counts:
+                    rows[key][name] += row[name]
+            else:
+                rows[key] = row
+    return list(rows.values())
 
 
 def _complete(row: dict[str, Any]) -> dict[str, Any]:
