@@ -171,7 +171,7 @@ def report_email(*, report_id: int) -> bool:
         message = EmailMessage(
             subject=report.title,
             body=_(
-                "The report \u201c%(title)s\u201d is ready. The figures are attached as PDF and "
+                "The report “%(title)s” is ready. The figures are attached as PDF and "
                 "as a spreadsheet."
             )
             % {"title": report.title},
