@@ -44,6 +44,6 @@ def mask_personal_data(text: str, *, names: list[str] | tuple[str, ...] = ()) ->
         return ""
     for pattern in _name_patterns([n for n in names if n and n.strip()]):
         text = pattern.sub(MASK, text)
-    for pattern in (_EMAIL, _DOSSIER_CODE, _FEEDBACK_CODE, _PHONE, _ID_NUMBER):
+    for pattern in (_EMAIL, _DOSSIER_CODE, _FEEDBACK_CODE, _ID_NUMBER, _PHONE):
         text = pattern.sub(MASK, text)
     return text

@@ -15,7 +15,7 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Feedback
 
-    code = factory.Sequence(lambda n: f"PAKN-261124-{n:04d}")
+    code = factory.Sequence(lambda n: f"PAKN-200101-{n:04d}")
     channel = Feedback.Channel.ONLINE
     sender_name = "Nguyễn Thị Mai"
     sender_phone = "0912345678"
