@@ -129,9 +129,9 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     feedback = selectors.feedback_for_sender(token)
     if feedback is None:
         raise Http404
-    response = render(request, "feedback/track.html", _track_context(feedback))
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak in Referer
-    return _private(response)
+    # SECURE_REFERRER_POLICY "same-origin" keeps the token out of other sites' logs;
+    # "no-referrer" would also blank the Origin of the form's POST and fail the CSRF check.
+    return _private(render(request, "feedback/track.html", _track_context(feedback)))
 
 
 @require_POST
