@@ -123,7 +123,7 @@ class FeedbackForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if (
             "phone" not in self.errors
             and "email" not in self.errors

@@ -29,6 +29,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _has_department(feedback: models.Model) -> bool:
+    return getattr(feedback, "department_id", None) is not None
+
+
+def _has_no_department(feedback: models.Model) -> bool:
+    return getattr(feedback, "department_id", None) is None
+
+
 class Feedback(ConcurrentTransitionMixin, models.Model):
     class Channel(models.TextChoices):
         ONLINE = "online", _("Online form")
@@ -243,7 +251,7 @@ class Feedback(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.ANSWERED, State.PUBLISHED, State.CLOSED],
         target=State.ASSIGNED,
-        conditions=[lambda f: f.department_id is not None],
+        conditions=[_has_department],
     )
     def reopen_to_department(self, *, at: datetime, due: datetime) -> None:
         self._reopen(at=at, due=due)
@@ -252,7 +260,7 @@ class Feedback(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.ANSWERED, State.PUBLISHED, State.CLOSED],
         target=State.RECEIVED,
-        conditions=[lambda f: f.department_id is None],
+        conditions=[_has_no_department],
     )
     def reopen_to_agency(self, *, at: datetime, due: datetime) -> None:
         self._reopen(at=at, due=due)

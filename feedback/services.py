@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -107,10 +107,11 @@ def staff_url(feedback: Feedback) -> str:
 
 def _notify_sender(feedback: Feedback, template: str, key: str) -> None:
     """By the channel the sender used: a phone call is answered by SMS, an e-mail by e-mail."""
-    channels = {
+    preferences: dict[str, tuple[str, str]] = {
         Feedback.Channel.PHONE: ("sms", "email"),
         Feedback.Channel.EMAIL: ("email", "sms"),
-    }.get(feedback.channel, ("email", "sms"))
+    }
+    channels = preferences.get(feedback.channel, ("email", "sms"))
     addresses = {"email": feedback.sender_email, "sms": feedback.sender_phone}
     usable = [channel for channel in channels if addresses[channel]]
     if feedback.channel in (Feedback.Channel.PHONE, Feedback.Channel.EMAIL):
@@ -454,7 +455,7 @@ def feedback_deadline_scan(*, now: datetime | None = None) -> ScanResult:
     result = ScanResult()
     window = settings.FEEDBACK_REMINDER_WORKING_HOURS
     # Cheap pre-filter on the partial index: anything due within a week of calendar time.
-    horizon = now + timezone.timedelta(days=7)
+    horizon = now + timedelta(days=7)
     candidate_ids = list(
         Feedback.objects.filter(state__in=Feedback.OPEN_STATES, due_at__lte=horizon)
         .filter(escalated_at__isnull=True)

@@ -232,7 +232,7 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     return private_file_response(
         feedback.attachment,
         content_type=feedback.attachment_type,
-        filename=feedback.attachment_name or feedback.attachment.name,
+        filename=feedback.attachment_name or "attachment",
         inline=True,
     )
 
