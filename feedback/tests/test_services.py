@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from feedback import services
 from feedback.errors import FeedbackError, FeedbackStateError
@@ -18,6 +18,13 @@ from .factories import FeedbackFactory
 
 pytestmark = pytest.mark.django_db
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are matched by their English source text; the Vietnamese is checked elsewhere.
+    with translation.override("en"):
+        yield
 
 
 def _input(agency, **kwargs):
