@@ -289,3 +289,26 @@ def test_close_needs_a_reason_and_is_final():
     assert closed.state == Feedback.State.CLOSED
     with pytest.raises(FeedbackStateError):
         services.feedback_answer(feedback_id=feedback.pk, actor=desk, answer="x")
+
+
+def test_reopening_a_published_item_takes_it_out_of_the_qa():
+    desk = staff_user(Role.DESK_OFFICER)
+    feedback = FeedbackFactory(agency=desk.agency)
+    services.feedback_answer(feedback_id=feedback.pk, actor=desk, answer="Trả lời")
+    services.feedback_publish(feedback_id=feedback.pk, actor=desk)
+    reopened = services.feedback_record_verdict(token=feedback.token, resolved=False)
+    assert reopened.state == Feedback.State.RECEIVED
+    assert reopened.published_at is None and reopened.public_answer == ""
+    from feedback.selectors import published_questions
+
+    assert not published_questions().filter(pk=feedback.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_codes_never_repeat_when_sent_at_the_same_time():
+    from dossiers.tests.test_concurrency import run_together
+
+    agency = AgencyFactory()
+    results = run_together([lambda: services.feedback_submit(data=_input(agency))] * 4)
+    codes = [r.code for r in results]
+    assert len(set(codes)) == 4, results
