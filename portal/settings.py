@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reporting.tasks.reports_at_period_end",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Feedback reminders before the answer is due and escalation when overdue; idempotent.
+    "scan-feedback-deadlines": {
+        "task": "feedback.tasks.scan_feedback_deadlines",
+        "schedule": 600.0,
+    },
 }
 
 # --- The portal's own configuration --------------------------------------------------------
@@ -277,6 +282,12 @@ ONLINE_HALVING_ENABLED = env.bool("ONLINE_HALVING_ENABLED", default=True)
 PORTAL_PLACE_NAME = env.str("PORTAL_PLACE_NAME", default="Phú Yên")
 # Public lookups by dossier code allowed per client address per minute.
 LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=30)
+# Feedback (phản ánh, kiến nghị), the public Q&A and ratings (feedback/).
+FEEDBACK_ANSWER_WORKING_DAYS = env.int("FEEDBACK_ANSWER_WORKING_DAYS", default=3)
+FEEDBACK_REMINDER_WORKING_HOURS = env.int("FEEDBACK_REMINDER_WORKING_HOURS", default=8)
+FEEDBACK_MAX_REOPENS = env.int("FEEDBACK_MAX_REOPENS", default=1)
+FEEDBACK_MAX_FILE_MB = env.int("FEEDBACK_MAX_FILE_MB", default=5)
+FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=5)  # submissions per IP per hour
 # Public address of the portal, for links in e-mails, SMS and QR codes.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng dịch vụ công tỉnh Phú Yên")

@@ -23,6 +23,7 @@ urlpatterns = [
     path("can-bo/bao-cao/", include("reporting.urls_staff")),
     path("", include("dossiers.urls_public")),
     path("", include("reporting.urls_public")),
+    path("", include("feedback.urls")),
     # Choosing the language changes nothing but a cookie: no CSRF token, so that public pages
     # carry nothing per visitor and can be cached.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
