@@ -21,8 +21,13 @@ TOP_PROCEDURES = 20
 
 
 def _ratings_by_agency(period: Period) -> dict[str, dict[str, Any]]:
-    """Average satisfaction per agency code, from the feedback app's selector when present."""
-    return {}
+    """Average satisfaction per agency code (all ratings so far), from the feedback app."""
+    from feedback.selectors import agency_ranking
+
+    return {
+        row["agency__code"]: {"average": f"{row['average']:.2f}", "count": row["count"]}
+        for row in agency_ranking()
+    }
 
 
 def public_statistics(today: date | None = None) -> dict[str, Any]:

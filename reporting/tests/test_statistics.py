@@ -5,6 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from dossiers.models import Dossier
+
 pytestmark = pytest.mark.django_db
 
 
@@ -41,3 +43,16 @@ def test_an_empty_year(client):
     response = client.get(reverse("statistics:statistics"))
     assert response.status_code == 200
     assert 'id="stat-totals"' in response.content.decode()
+
+
+def test_the_satisfaction_column_shows_the_agencys_average_rating(client, dataset):
+    from feedback.models import Rating
+
+    done = Dossier.objects.filter(agency=dataset["B"], state=Dossier.State.DONE)
+    for dossier, stars in zip(done, (5, 4), strict=True):
+        Rating.objects.create(
+            dossier=dossier, agency=dataset["B"], rater=dossier.applicant, stars=stars
+        )
+    html = client.get(reverse("statistics:statistics")).content.decode()
+    assert row_cells(html, "000.00.02.H45")[-1] == "4.50 (2)"
+    assert row_cells(html, "000.00.01.H45")[-1] == "–"
