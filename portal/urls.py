@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("dossiers.urls")),
     path("can-bo/", include("dossiers.urls_desk")),
     path("", include("dossiers.urls_public")),
+    path("", include("payments.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
