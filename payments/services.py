@@ -31,6 +31,7 @@ from .gateways import (
     GatewayError,
     Outcome,
     PayRequest,
+    RefundResult,
     get_gateway,
     plain_text,
 )
@@ -518,8 +519,10 @@ def _complete_refund(
 def payment_refund_via_gateway(*, payment_id: int) -> Payment | None:
     """Refund an online payment through the gateway's refund call; safe to run twice.
 
-    Raises GatewayError when the gateway cannot be reached (the task retries).
+    Raises GatewayError when the gateway cannot be reached (the task retries), after the
+    failed attempt is recorded.
     """
+    failure: GatewayError | None = None
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update(skip_locked=True)
@@ -549,23 +552,30 @@ def payment_refund_via_gateway(*, payment_id: int) -> Payment | None:
                 from_state=payment.state,
                 data={"error": str(error)[:500]},
             )
-            raise
-        if result.ok:
-            _complete_refund(
-                payment,
-                reference=result.transaction_no or payment.reference,
-                actor=None,
-                source=PaymentEvent.Source.SYSTEM,
-            )
+            failure = error
         else:
-            _record(
-                payment,
-                PaymentEvent.Kind.REFUND_FAILED,
-                source=PaymentEvent.Source.SYSTEM,
-                from_state=payment.state,
-                data={"response_code": result.response_code, "message": result.message},
-            )
-        return payment
+            _apply_refund_result(payment, result)
+    if failure is not None:
+        raise failure
+    return payment
+
+
+def _apply_refund_result(payment: Payment, result: RefundResult) -> None:
+    if result.ok:
+        _complete_refund(
+            payment,
+            reference=result.transaction_no or payment.reference,
+            actor=None,
+            source=PaymentEvent.Source.SYSTEM,
+        )
+    else:
+        _record(
+            payment,
+            PaymentEvent.Kind.REFUND_FAILED,
+            source=PaymentEvent.Source.SYSTEM,
+            from_state=payment.state,
+            data={"response_code": result.response_code, "message": result.message},
+        )
 
 
 @transaction.atomic
