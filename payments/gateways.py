@@ -321,11 +321,12 @@ class VNPayGateway:
         code = answer.get("vnp_ResponseCode", "")
         if code == "91":
             return QueryResult(found=False, outcome=None, response_code=code)
+        if code != "00":
+            # Refusals change nothing here, so they need no signature to be believed.
+            raise GatewayError(f"querydr refused: {code} {answer.get('vnp_Message', '')}")
         expected = sign_fields(self.hash_secret, answer, QUERY_RESPONSE_FIELDS)
         if not signature_ok(expected, answer.get("vnp_SecureHash", "")):
             raise GatewayError("querydr answer has an invalid signature")
-        if code != "00":
-            raise GatewayError(f"querydr refused: {code} {answer.get('vnp_Message', '')}")
         if answer.get("vnp_TxnRef") != txn_ref:
             raise GatewayError("querydr answered about another order")
         return QueryResult(found=True, outcome=self.outcome(answer), response_code=code)

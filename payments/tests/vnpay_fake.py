@@ -19,10 +19,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
 
-QUERY_IN = "vnp_RequestId|vnp_Version|vnp_Command|vnp_TmnCode|vnp_TxnRef|vnp_TransactionDate|vnp_CreateDate|vnp_IpAddr|vnp_OrderInfo"
-QUERY_OUT = "vnp_ResponseId|vnp_Command|vnp_ResponseCode|vnp_Message|vnp_TmnCode|vnp_TxnRef|vnp_Amount|vnp_BankCode|vnp_PayDate|vnp_TransactionNo|vnp_TransactionType|vnp_TransactionStatus|vnp_OrderInfo|vnp_PromotionCode|vnp_PromotionAmount"
-REFUND_IN = "vnp_RequestId|vnp_Version|vnp_Command|vnp_TmnCode|vnp_TransactionType|vnp_TxnRef|vnp_Amount|vnp_TransactionNo|vnp_TransactionDate|vnp_CreateBy|vnp_CreateDate|vnp_IpAddr|vnp_OrderInfo"
-REFUND_OUT = "vnp_ResponseId|vnp_Command|vnp_ResponseCode|vnp_Message|vnp_TmnCode|vnp_TxnRef|vnp_Amount|vnp_BankCode|vnp_PayDate|vnp_TransactionNo|vnp_TransactionType|vnp_TransactionStatus|vnp_OrderInfo"
+QUERY_IN = (
+    "vnp_RequestId|vnp_Version|vnp_Command|vnp_TmnCode|vnp_TxnRef|"
+    "vnp_TransactionDate|vnp_CreateDate|vnp_IpAddr|vnp_OrderInfo"
+)
+QUERY_OUT = (
+    "vnp_ResponseId|vnp_Command|vnp_ResponseCode|vnp_Message|vnp_TmnCode|"
+    "vnp_TxnRef|vnp_Amount|vnp_BankCode|vnp_PayDate|vnp_TransactionNo|"
+    "vnp_TransactionType|vnp_TransactionStatus|vnp_OrderInfo|"
+    "vnp_PromotionCode|vnp_PromotionAmount"
+)
+REFUND_IN = (
+    "vnp_RequestId|vnp_Version|vnp_Command|vnp_TmnCode|vnp_TransactionType|"
+    "vnp_TxnRef|vnp_Amount|vnp_TransactionNo|vnp_TransactionDate|"
+    "vnp_CreateBy|vnp_CreateDate|vnp_IpAddr|vnp_OrderInfo"
+)
+REFUND_OUT = (
+    "vnp_ResponseId|vnp_Command|vnp_ResponseCode|vnp_Message|vnp_TmnCode|"
+    "vnp_TxnRef|vnp_Amount|vnp_BankCode|vnp_PayDate|vnp_TransactionNo|"
+    "vnp_TransactionType|vnp_TransactionStatus|vnp_OrderInfo"
+)
 
 
 def checksum(secret: str, values: dict[str, Any], order: str) -> str:
