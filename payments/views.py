@@ -28,7 +28,7 @@ from . import receipts, selectors, services
 from .errors import PaymentError, PaymentValidationError
 from .forms import DeskPaymentForm, ExemptionForm, RefundRecordForm
 from .gateways import get_gateway
-from .models import Payment
+from .models import Payment, PaymentEvent
 from .presenters import fees_view, gateway_message
 
 
@@ -146,11 +146,9 @@ def _render_desk(
         **view,
         "pay_form": forms.get("pay") or DeskPaymentForm(),
         "exempt_form": forms.get("exempt") or ExemptionForm(),
-        "events": [
-            event
-            for row in view["payments"]
-            for event in row["payment"].events.select_related("actor")
-        ],
+        "events": PaymentEvent.objects.filter(payment__dossier=dossier)
+        .select_related("actor")
+        .order_by("created_at", "pk"),
     }
     return render(request, "payments/desk/payments.html", context, status=status)
 
