@@ -66,7 +66,7 @@ def pay_online(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def payment_return(request: HttpRequest) -> HttpResponse:
     """Where the gateway sends the citizen back: it shows the outcome and changes nothing."""
-    params = {key: value for key, value in request.GET.items() if key.startswith("vnp_")}
+    params = {key: str(value) for key, value in request.GET.items() if key.startswith("vnp_")}
     gateway = get_gateway()
     if not gateway.verify(params):
         return render(request, "payments/citizen/return.html", {"invalid": True}, status=400)
@@ -110,7 +110,7 @@ def receipt(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def vnpay_ipn(request: HttpRequest) -> JsonResponse:
     source = request.GET if request.method == "GET" else request.POST
-    params = {key: value for key, value in source.items() if key.startswith("vnp_")}
+    params = {key: str(value) for key, value in source.items() if key.startswith("vnp_")}
     answer = services.payment_record_ipn(params=params)
     return JsonResponse(answer.as_json())
 
