@@ -39,7 +39,7 @@ def test_what_is_owed_comes_from_the_version_the_dossier_was_filed_under():
 def test_the_desk_records_cash_with_a_receipt_number_and_the_dossier_can_then_be_accepted():
     dossier = fee_dossier(amount=150000)
     officer = desk_officer_for(dossier)
-    with pytest.raises(DossierStateError, match="fees"):
+    with pytest.raises(DossierStateError):
         dossier_services.dossier_accept(dossier_id=dossier.pk, officer=officer)
     payment = services.payment_record_desk(
         dossier_id=dossier.pk, officer=officer, method=Payment.Method.CASH
@@ -81,10 +81,11 @@ def test_a_transfer_needs_a_reference_and_the_published_account():
             dossier_id=dossier.pk, officer=officer, method=Payment.Method.BANK_TRANSFER
         )
     assert "reference" in error.value.field_errors
-    with pytest.raises(PaymentValidationError, match="bank account"):
+    with pytest.raises(PaymentValidationError) as no_account:
         services.payment_record_desk(
             dossier_id=dossier.pk, officer=officer, method="bank_transfer", reference="FT26328"
         )
+    assert "method" in no_account.value.field_errors
     agency = dossier.agency
     agency.bank_account_number, agency.bank_account_name = "3711.0.1234567", "UBND TP Tuy Hòa"
     agency.bank_name = "Kho bạc Nhà nước Phú Yên"
