@@ -102,6 +102,28 @@ def _documents(dossier: Dossier) -> list[dict[str, Any]]:
     return list(dossier.procedure_version.data.get("documents", []))
 
 
+# --- Fees (the payments app decides what is owed and paid) ---------------------------------
+
+
+def _require_fees_paid_before_processing(dossier: Dossier) -> None:
+    from payments.selectors import dossier_fees_settled  # payments builds on dossiers
+    from procedures.models import FeeDue
+
+    if not dossier_fees_settled(dossier, due=FeeDue.AT_SUBMISSION):
+        raise DossierStateError(
+            _(
+                "The fees of this dossier must be paid before it is processed: record the "
+                "payment (or the exemption) first, then accept."
+            )
+        )
+
+
+def _refund_payments(dossier: Dossier, *, actor: User, reason: str) -> None:
+    from payments.services import payment_refund_request_for_dossier
+
+    payment_refund_request_for_dossier(dossier=dossier, actor=actor, reason=reason)
+
+
 # --- Drafts and files ----------------------------------------------------------------------
 
 
@@ -419,6 +441,7 @@ def dossier_accept(*, dossier_id: int, officer: User) -> Dossier:
     dossier = selectors.dossier_for_update(dossier_id=dossier_id)
     _require_desk(dossier, officer)
     _require_transition(dossier.accept, _("This dossier is no longer awaiting reception."))
+    _require_fees_paid_before_processing(dossier)
     now = timezone.now()
     due = procedure_services.due_at(
         dossier.procedure_version.data, received_at=now, online=dossier.is_online
@@ -453,6 +476,7 @@ def dossier_refuse(*, dossier_id: int, officer: User, reason: str) -> Dossier:
     dossier.refuse(at=timezone.now())
     _save(dossier, officer)
     _record(dossier, DossierEvent.Kind.REFUSED, actor=officer, from_state=from_state, reason=reason)
+    _refund_payments(dossier, actor=officer, reason=reason.strip())
     notifications.dossier_returned(dossier, reason=reason.strip())
     notices.schedule(dossier, Notice.Kind.REFUSAL)
     return dossier

@@ -101,6 +101,7 @@ def seed_demo() -> dict[str, int]:
     """
     # The catalogue app builds on this one, hence the late import.
     from feedback.demo import seed_feedback_demo
+    from payments.demo import seed_payments_demo
     from procedures import catalogue_io, demo_forms
     from procedures import services as procedure_services
     from procedures.models import Procedure
@@ -128,6 +129,7 @@ def seed_demo() -> dict[str, int]:
             counts["users_created"] += 1
     counts["dossiers_created"] = _ensure_demo_dossiers()
     counts["feedback_created"] = seed_feedback_demo()
+    counts["payments_created"] = seed_payments_demo()
     return counts
 
 
@@ -229,6 +231,7 @@ def _ensure_demo_dossiers() -> int:
 
     from dossiers import services as dossier_services
     from dossiers.models import Dossier, DossierEvent
+    from payments import demo as payments_demo
     from procedures import services as procedure_services
     from procedures.models import Procedure
 
@@ -271,6 +274,7 @@ def _ensure_demo_dossiers() -> int:
         )
 
     def accept(dossier, *, days_ago: int = 0):  # type: ignore[no-untyped-def]
+        payments_demo.pay_at_desk(dossier=dossier, officer=desk)  # fees before processing
         dossier = dossier_services.dossier_accept(dossier_id=dossier.pk, officer=desk)
         if days_ago:
             _backdate(dossier, days_ago)

@@ -356,3 +356,40 @@ REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])
 REPORT_ISSUER = env.str(
     "REPORT_ISSUER", default=f"Sở Thông tin và Truyền thông tỉnh {PORTAL_PLACE_NAME}"
 )
+# --- Payments (payments/) -------------------------------------------------------------------
+
+# The built-in sandbox gateway plays the bank's side of the VNPay protocol on this server: on by
+# default outside production; production refuses it unless PAYMENT_SANDBOX_FORCE is set.
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=not PRODUCTION)
+if PRODUCTION and PAYMENT_SANDBOX_ENABLED and not env.bool("PAYMENT_SANDBOX_FORCE", default=False):
+    raise ImproperlyConfigured(
+        "The sandbox payment gateway must not run in production (set PAYMENT_SANDBOX_FORCE=True "
+        "only for a staging copy)."
+    )
+# VNPay merchant terminal and secret; production has no default (online payment stays off).
+VNPAY_TMN_CODE = env.str("VNPAY_TMN_CODE", default="DVCSBX01" if PAYMENT_SANDBOX_ENABLED else "")
+VNPAY_HASH_SECRET = env.str(
+    "VNPAY_HASH_SECRET",
+    default="sandbox-hash-secret-not-for-production" if PAYMENT_SANDBOX_ENABLED else "",
+)
+# Empty with the sandbox on: the sandbox's own pages and API on this server.
+VNPAY_PAY_URL = env.str("VNPAY_PAY_URL", default="")
+VNPAY_API_URL = env.str(
+    "VNPAY_API_URL",
+    default=f"{PORTAL_BASE_URL}/thanh-toan-thu-nghiem/merchant_webapi/api/transaction"
+    if PAYMENT_SANDBOX_ENABLED
+    else "",
+)
+VNPAY_TIMEOUT = env.float("VNPAY_TIMEOUT", default=15)
+# Where the gateway sends the citizen back (empty: the address the citizen came from).
+PAYMENT_RETURN_URL_BASE = env.str("PAYMENT_RETURN_URL_BASE", default="").rstrip("/")
+# Where the sandbox posts its IPN (empty: this server's /api/thanh-toan/vnpay/ipn/).
+PAYMENT_SANDBOX_IPN_URL = env.str("PAYMENT_SANDBOX_IPN_URL", default="")
+# A payment link is valid this long; pending payments older than the second figure are
+# queried at the gateway (querydr) by the reconciliation task.
+PAYMENT_EXPIRE_MINUTES = env.int("PAYMENT_EXPIRE_MINUTES", default=15)
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=20)
+CELERY_BEAT_SCHEDULE["reconcile-pending-payments"] = {
+    "task": "payments.tasks.reconcile_pending_payments",
+    "schedule": 600.0,
+}

@@ -27,6 +27,7 @@ urlpatterns = [
     # Choosing the language changes nothing but a cookie: no CSRF token, so that public pages
     # carry nothing per visitor and can be cached.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    path("", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -70,6 +70,10 @@ def dossier():
         size=10,
         sha256="0" * 64,
     )
+    # The fee is due at submission: paid at the desk before the dossier can be accepted.
+    from payments.services import payment_record_desk
+
+    payment_record_desk(dossier_id=dossier.pk, officer=desk_officer_for(dossier), method="cash")
     return dossier
 
 
