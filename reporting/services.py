@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import User
+from portal.models import Agency, User
 from portal.roles import Role
 
 from . import exports
@@ -155,8 +155,68 @@ def report_generate(*, report_id: int) -> Report | None:
 
 
 def _other_sections(period: Period, scope: Scope) -> dict[str, Any]:
-    """Figures owned by other apps (payments, feedback), each through its own selector."""
-    return {}
+    """Figures owned by other apps (payments, feedback), each through its own selector.
+
+    Payments and feedback belong to agencies, not sectors: a sector report leaves them out.
+    """
+    from feedback.selectors import feedback_figures, rating_figures
+    from payments.models import Payment
+    from payments.selectors import payment_figures, refund_figures
+
+    if scope.kind == SECTOR:
+        return {"sections": []}
+    start, end = period.starts_at, period.ends_before
+    agency = Agency.objects.get(pk=scope.agency_id or 0) if scope.kind == AGENCY else None
+    agency_ids = [agency.pk] if agency else None
+    by_method = {
+        row["method"]: row
+        for row in payment_figures(start=start, end=end, agency_ids=agency_ids, by=("method",))
+    }
+    payments_rows = []
+    for method in Payment.Method:
+        row = by_method.get(method.value, {"count": 0, "amount": 0})
+        payments_rows.append(
+            [
+                _("%(method)s: payments") % {"method": method.label},
+                row["count"],
+            ]
+        )
+        payments_rows.append(
+            [_("%(method)s: amount (VND)") % {"method": method.label}, row["amount"] or 0]
+        )
+    refunds = refund_figures(start=start, end=end, agency_ids=agency_ids)
+    payments_rows += [
+        [_("Refunds: count"), refunds["count"]],
+        [_("Refunds: amount (VND)"), refunds["amount"]],
+    ]
+    feedback = feedback_figures(start=start, end=end, agency=agency)["totals"]
+    ratings = rating_figures(start=start, end=end, agency=agency)
+    average = ratings["average"]
+    return {
+        "sections": [
+            {"title": _("Fees and charges collected"), "rows": payments_rows},
+            {
+                "title": _("Feedback and complaints"),
+                "rows": [
+                    [_("Received"), feedback["received"]],
+                    [_("Answered on time"), feedback["answered_on_time"]],
+                    [_("Answered late"), feedback["answered_late"]],
+                    [_("Still open"), feedback["open"]],
+                    [_("of which overdue"), feedback["open_overdue"]],
+                ],
+            },
+            {
+                "title": _("Satisfaction"),
+                "rows": [
+                    [_("Ratings"), ratings["count"]],
+                    [
+                        _("Average (1–5)"),
+                        f"{average:.2f}" if average is not None else None,
+                    ],
+                ],
+            },
+        ]
+    }
 
 
 def report_email(*, report_id: int) -> bool:

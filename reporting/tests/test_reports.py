@@ -224,3 +224,67 @@ def test_a_leader_cannot_request_another_agency_through_the_service(dataset):
         services.report_request(
             period=H1_2026, scope=Scope(AGENCY, agency_id=dataset["A"].pk), actor=leader
         )
+
+
+def test_fees_feedback_and_satisfaction_sections(dataset, it_admin):
+    from feedback.models import Rating
+    from feedback.tests.factories import FeedbackFactory, RatingFactory
+    from payments.models import Payment
+    from payments.tests.factories import PaymentFactory
+
+    b = dataset["B"]
+    online = Dossier.objects.filter(agency=b).first()
+    PaymentFactory(
+        dossier=online, agency=b, paid=True, amount=150000, paid_at=at("2026-03-01 09:00")
+    )
+    PaymentFactory(
+        dossier=online,
+        agency=b,
+        paid=True,
+        amount=50000,
+        method=Payment.Method.CASH,
+        paid_at=at("2026-03-02 09:00"),
+    )
+    PaymentFactory(
+        dossier=online, agency=b, paid=True, amount=70000, paid_at=at("2026-07-01 09:00")
+    )
+    FeedbackFactory(
+        agency=b,
+        received_at=at("2026-02-02 08:00"),
+        answered=True,
+        answered_at=at("2026-02-03 08:00"),
+    )
+    FeedbackFactory(
+        agency=b,
+        received_at=at("2026-02-02 08:00"),
+        answered=True,
+        answered_at=at("2026-02-20 08:00"),
+    )
+    done = list(Dossier.objects.filter(agency=b, state=Dossier.State.DONE))
+    RatingFactory(dossier=done[0], agency=b, rater=done[0].applicant, stars=5)
+    RatingFactory(dossier=done[1], agency=b, rater=done[1].applicant, stars=2)
+    Rating.objects.update(created_at=at("2026-02-01 08:00"))
+
+    sections = {
+        section["title"]: dict(section["rows"])
+        for section in prepare(actor=it_admin).data["sections"]
+    }
+    fees, feedback, satisfaction = sections.values()
+    # In the period: one online payment of 150.000 đ and one cash payment of 50.000 đ (the
+    # 70.000 đ of July falls in the next half); rows: count then amount per method, then refunds.
+    values = list(fees.values())
+    methods = list(Payment.Method)
+    cash, online_ = methods.index(Payment.Method.CASH), methods.index(Payment.Method.ONLINE)
+    assert values[2 * cash : 2 * cash + 2] == [1, 50000]
+    assert values[2 * online_ : 2 * online_ + 2] == [1, 150000]
+    assert sum(values[: 2 * len(methods)]) == 2 + 200000
+    assert values[-2:] == [0, 0]  # no refunds
+    assert list(feedback.values())[:3] == [2, 1, 1]
+    assert list(satisfaction.values()) == [2, "3.50"]
+
+    agency_a = prepare(scope=Scope(AGENCY, agency_id=dataset["A"].pk), actor=it_admin)
+    assert all(
+        value in (0, None) for section in agency_a.data["sections"] for _l, value in section["rows"]
+    )
+    text = pdf_text(services.exports.report_pdf(prepare(actor=it_admin)))
+    assert "150000" in text.replace(".", "") or "150.000" in text
