@@ -98,6 +98,7 @@ def _finished_dossiers_of_citizen(agency: Agency, count: int) -> None:
     is something to rate. Made the way `portal.demo` makes its finished dossier."""
     from dossiers import services as dossier_services
     from dossiers.models import Dossier, DossierEvent
+    from payments.demo import pay_at_desk
     from portal.demo import DEMO_CITIZEN, _demo_files
     from procedures.models import Procedure
 
@@ -116,7 +117,10 @@ def _finished_dossiers_of_citizen(agency: Agency, count: int) -> None:
                 document_id=document_id,
                 upload=upload,  # type: ignore[arg-type]
             )
-        dossier_services.dossier_submit(dossier_id=draft.pk, actor=citizen, declaration=True)
+        submitted = dossier_services.dossier_submit(
+            dossier_id=draft.pk, actor=citizen, declaration=True
+        )
+        pay_at_desk(dossier=submitted, officer=desk)  # fees due at submission come first
         dossier_services.dossier_accept(dossier_id=draft.pk, officer=desk)
         dossier_services.dossier_forward(dossier_id=draft.pk, officer=desk, department=department)
         dossier = Dossier.objects.select_for_update().get(pk=draft.pk)
