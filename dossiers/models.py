@@ -375,3 +375,41 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.get_kind_display()}"
+
+
+class DeadlineAlert(models.Model):
+    """A deadline warning given to staff: once per dossier, threshold and deadline (DESIGN §6).
+
+    The deadline scan (`deadlines.py`) writes the row and the staff messages in one
+    transaction; the unique constraint makes a second pass (or a second beat) a no-op, and a
+    moved deadline (an apology's new appointment, a clock pause) is a new row: it warns again.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        FORWARD_BREACH = "forward_breach", _("Not forwarded in time")
+
+    dossier = models.ForeignKey(
+        Dossier,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="deadline_alerts",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    deadline = models.DateTimeField(_("deadline"))
+    recipients = models.PositiveSmallIntegerField(_("staff notified"), default=0)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline alert")
+        verbose_name_plural = _("deadline alerts")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "kind", "deadline"], name="deadline_alert_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.get_kind_display()}"

@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.notifications.tasks.sweep_notifications",
         "schedule": 60.0,
     },
+    # Warns staff of dossiers due soon, overdue or not forwarded in time (once per threshold).
+    "deadline-scan": {
+        "task": "dossiers.tasks.deadline_scan",
+        "schedule": env.float("DEADLINE_SCAN_INTERVAL_SECONDS", default=300.0),
+    },
 }
 
 # --- The portal's own configuration --------------------------------------------------------
@@ -307,3 +312,9 @@ NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=200)
 # SMS_BACKEND=file appends one JSON line per message here.
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms.log")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10)
+
+# --- Deadline scan (dossiers/deadlines.py) ------------------------------------------------
+
+# How often beat runs the scan (CELERY_BEAT_SCHEDULE) and how many dossiers it reads at a time.
+DEADLINE_SCAN_INTERVAL_SECONDS = env.float("DEADLINE_SCAN_INTERVAL_SECONDS", default=300.0)
+DEADLINE_SCAN_CHUNK = env.int("DEADLINE_SCAN_CHUNK", default=500)
