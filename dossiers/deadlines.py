@@ -23,8 +23,9 @@ now work towards the new date). A moved deadline is a new alert: it warns again.
 
 Who hears (`StaffDirectory`): the assignee; without one, the specialists of the handling
 department, or the agency's desk officers while the dossier is not yet forwarded; and the
-agency's leaders (those without a department, or heading the handling unit). A forwarding
-breach goes to the desk officers and the same leaders.
+agency's leaders. A forwarding breach goes to the agency's desk officers and leaders. Every
+message is an e-mail, plus an SMS when the person has a mobile number, with a link to the
+dossier's staff page.
 """
 
 from __future__ import annotations
@@ -156,7 +157,6 @@ class _AgencyStaff:
     desk: list[User] = field(default_factory=list)
     specialists: dict[int | None, list[User]] = field(default_factory=dict)
     leaders: list[User] = field(default_factory=list)
-    desk_departments: set[int] = field(default_factory=set)
 
 
 class StaffDirectory:
@@ -177,15 +177,12 @@ class StaffDirectory:
                 is_active=True,
                 groups__name__in=[Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER],
             )
-            .select_related("department")
             .prefetch_related("groups")
             .distinct()
             .order_by("pk")
         )
         for user in users:
             self._users[user.pk] = user
-            if user.department_id and user.department and user.department.is_one_stop_desk:
-                staff.desk_departments.add(user.department_id)
             if user.has_role(Role.DESK_OFFICER):
                 staff.desk.append(user)
             if user.has_role(Role.SPECIALIST):
@@ -194,13 +191,6 @@ class StaffDirectory:
                 staff.leaders.append(user)
         self._agencies[agency_id] = staff
         return staff
-
-    def _leaders(self, staff: _AgencyStaff, units: set[int]) -> list[User]:
-        return [
-            user
-            for user in staff.leaders
-            if user.department_id is None or user.department_id in units
-        ]
 
     def _assignee(self, dossier: Dossier) -> User | None:
         if dossier.assignee_id is None:
@@ -222,12 +212,11 @@ class StaffDirectory:
             first = staff.specialists.get(dossier.department_id, [])
         else:
             first = staff.desk
-        units = {dossier.department_id} if forwarded else staff.desk_departments
-        return _unique([*first, *self._leaders(staff, units)])  # type: ignore[arg-type]
+        return _unique([*first, *staff.leaders])
 
     def for_forward_breach(self, dossier: Dossier) -> list[User]:
         staff = self._agency(dossier.agency_id)
-        return _unique([*staff.desk, *self._leaders(staff, staff.desk_departments)])
+        return _unique([*staff.desk, *staff.leaders])
 
 
 def _unique(users: list[User]) -> list[User]:
@@ -348,6 +337,8 @@ def _process(
                 if forward
                 else recipients.for_deadline(dossier)
             )
+            if not users:
+                logger.warning("No staff to warn of %s for dossier %s.", kind, dossier.code)
             alert.recipients = _warn(dossier, kind, deadline, users)
             alert.save(update_fields=["recipients"])
             report.alerts[kind] += 1

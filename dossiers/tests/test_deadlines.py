@@ -107,17 +107,17 @@ def test_once_per_threshold_to_assignee_and_leaders(office):
     first = deadline_scan(now=FRIDAY)
     again = deadline_scan(now=FRIDAY + timedelta(minutes=5))
 
-    assert first.alerts["due_soon"] == 1 and first.staff_notified == 3
+    assert first.alerts["due_soon"] == 1 and first.staff_notified == 4
     assert again.alerts == {"due_soon": 0, "overdue": 0, "forward_breach": 0}
     # The assignee has no phone: e-mail only; the leaders get e-mail and SMS.
     assert messages_of(office["assignee"]) == [("dossier_due_soon", "email")]
-    for leader in ("director", "head"):
+    for leader in ("director", "head", "other_head"):
         assert messages_of(office[leader]) == [
             ("dossier_due_soon", "email"),
             ("dossier_due_soon", "sms"),
         ]
-    # Not the other specialist (there is an assignee), not another department's head or agency.
-    for nobody in ("specialist", "other_head", "stranger", "desk"):
+    # Not the other specialist (there is an assignee), not the desk, not another agency.
+    for nobody in ("specialist", "stranger", "desk"):
         assert messages_of(office[nobody]) == []
 
     # Monday 16:00: past due → the overdue warning, once.
@@ -151,9 +151,9 @@ def test_without_assignee_the_department_specialists_are_warned(office):
 
     deadline_scan(now=FRIDAY)
 
-    for person in ("specialist", "assignee", "director", "head"):
+    for person in ("specialist", "assignee", "director", "head", "other_head"):
         assert messages_of(office[person], "dossier_due_soon"), person
-    assert messages_of(office["desk"]) == [] and messages_of(office["other_head"]) == []
+    assert messages_of(office["desk"]) == [] and messages_of(office["stranger"]) == []
 
 
 @pytest.mark.django_db
@@ -172,7 +172,8 @@ def test_not_yet_forwarded_the_desk_is_warned(office):
 
     assert messages_of(office["desk"], "dossier_due_soon")
     assert messages_of(office["director"], "dossier_due_soon")
-    assert messages_of(office["specialist"]) == [] and messages_of(office["head"]) == []
+    assert messages_of(office["head"], "dossier_due_soon")
+    assert messages_of(office["specialist"]) == [] and messages_of(office["assignee"]) == []
 
 
 @pytest.mark.django_db
@@ -235,7 +236,8 @@ def test_forward_breach_warns_desk_and_leaders_once(office):
     assert first.alerts["forward_breach"] == 1
     assert messages_of(office["desk"]) == [("forward_breach", "email"), ("forward_breach", "sms")]
     assert messages_of(office["director"], "forward_breach")
-    for nobody in ("specialist", "head", "other_head", "stranger"):
+    assert messages_of(office["other_head"], "forward_breach")
+    for nobody in ("specialist", "assignee", "stranger"):
         assert messages_of(office[nobody]) == [], nobody
     email = Notification.objects.get(user=office["desk"], channel="email")
     _subject, text, _html = rendering.render_email(email.template, email.context, "vi")
