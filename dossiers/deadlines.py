@@ -127,20 +127,26 @@ _FIELDS = (
 )
 
 
+def scan_page(
+    dossiers: QuerySet[Dossier], order: str, size: int, after: tuple[datetime, int] | None = None
+) -> QuerySet[Dossier]:
+    """One chunk: the next `size` dossiers by (`order`, pk) after the keyset cursor `after`."""
+    if after is not None:
+        dossiers = dossiers.filter(
+            Q(**{f"{order}__gt": after[0]}) | Q(**{order: after[0], "pk__gt": after[1]})
+        )
+    return (
+        dossiers.select_related("procedure_version", "agency")
+        .only(*_FIELDS)
+        .order_by(order, "pk")[:size]
+    )
+
+
 def _chunks(dossiers: QuerySet[Dossier], order: str, size: int) -> Iterator[list[Dossier]]:
     """Keyset pages of `size` ordered by (`order`, pk): never OFFSET, never all rows at once."""
     last: tuple[datetime, int] | None = None
     while True:
-        page = dossiers
-        if last is not None:
-            page = page.filter(
-                Q(**{f"{order}__gt": last[0]}) | Q(**{order: last[0], "pk__gt": last[1]})
-            )
-        rows = list(
-            page.select_related("procedure_version", "agency")
-            .only(*_FIELDS)
-            .order_by(order, "pk")[:size]
-        )
+        rows = list(scan_page(dossiers, order, size, last))
         if not rows:
             return
         yield rows

@@ -430,3 +430,28 @@ def test_a_pass_skips_while_another_holds_the_lock():
     # Once the other pass is gone, the next one does the work.
     assert deadline_scan(now=FRIDAY).alerts["overdue"] == 30
     assert _received(people) == _expected(people)
+
+
+@pytest.mark.django_db
+def test_bench_command_measures_the_queries_and_both_passes(office):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    now = timezone.now()
+    for hours in (-5, -1, 2):
+        forwarded(office, due=now + timedelta(hours=hours))
+    out = StringIO()
+
+    call_command("bench_deadline_scan", chunk=2, json=True, stdout=out)
+
+    result = json.loads(out.getvalue().splitlines()[-1])
+    assert result["cold_pass"]["alerts"]["overdue"] == 2
+    assert result["cold_pass"]["alerts"]["due_soon"] == 1
+    assert result["warm_pass"]["alerts"] == {"due_soon": 0, "overdue": 0, "forward_breach": 0}
+    assert result["outbox_rows"] > 0 and result["query"]["due"]["execution_ms"] is not None
+    # It leaves nothing behind: the next run is cold again.
+    assert not DeadlineAlert.objects.exists()
+    assert not Notification.objects.filter(dedupe_key__startswith="deadline:").exists()
