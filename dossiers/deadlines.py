@@ -132,8 +132,10 @@ def scan_page(
 ) -> QuerySet[Dossier]:
     """One chunk: the next `size` dossiers by (`order`, pk) after the keyset cursor `after`."""
     if after is not None:
+        # The redundant `>=` gives the index scan its start; the OR alone would not.
         dossiers = dossiers.filter(
-            Q(**{f"{order}__gt": after[0]}) | Q(**{order: after[0], "pk__gt": after[1]})
+            Q(**{f"{order}__gt": after[0]}) | Q(**{order: after[0], "pk__gt": after[1]}),
+            **{f"{order}__gte": after[0]},
         )
     return (
         dossiers.select_related("procedure_version", "agency")
