@@ -162,6 +162,8 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["received", "incomplete", "processing"]),
             ),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+            # The national-portal sync: dossiers changed since the last run.
+            models.Index(fields=["updated_at"], name="dossier_updated"),
             models.Index(fields=["procedure", "state"], name="dossier_procedure_state"),
         ]
 

@@ -254,6 +254,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.notifications.tasks.sweep_notifications",
         "schedule": 60.0,
     },
+    # National-portal sync (reporting/sync.py), off while NATIONAL_SYNC_URL is empty.
+    "national-sync": {
+        "task": "reporting.tasks.national_sync",
+        "schedule": crontab(minute=30, hour=1),
+    },
+    "national-sync-reconcile": {
+        "task": "reporting.tasks.national_sync_reconcile",
+        "schedule": crontab(minute=30, hour=5),
+    },
     # Warns staff of dossiers due soon, overdue or not forwarded in time (once per threshold).
     "deadline-scan": {
         "task": "dossiers.tasks.deadline_scan",
@@ -341,3 +350,15 @@ SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10)
 # How often beat runs the scan (CELERY_BEAT_SCHEDULE) and how many dossiers it reads at a time.
 DEADLINE_SCAN_INTERVAL_SECONDS = env.float("DEADLINE_SCAN_INTERVAL_SECONDS", default=300.0)
 DEADLINE_SCAN_CHUNK = env.int("DEADLINE_SCAN_CHUNK", default=500)
+
+# --- National-portal (DVCQG) sync (reporting/sync.py) -------------------------------------
+
+# Off while the URL is empty. Batches are JSON POSTs signed with HMAC-SHA256 of the body.
+NATIONAL_SYNC_URL = env.str("NATIONAL_SYNC_URL", default="")
+NATIONAL_SYNC_CLIENT_ID = env.str("NATIONAL_SYNC_CLIENT_ID", default="")
+NATIONAL_SYNC_SECRET = env.str("NATIONAL_SYNC_SECRET", default="")
+NATIONAL_SYNC_BATCH_SIZE = env.int("NATIONAL_SYNC_BATCH_SIZE", default=200)
+NATIONAL_SYNC_TIMEOUT = env.float("NATIONAL_SYNC_TIMEOUT", default=30)
+# Attempts per batch within a run, the first pause between them (doubling each time).
+NATIONAL_SYNC_ATTEMPTS = env.int("NATIONAL_SYNC_ATTEMPTS", default=4)
+NATIONAL_SYNC_BACKOFF_SECONDS = env.float("NATIONAL_SYNC_BACKOFF_SECONDS", default=5)
