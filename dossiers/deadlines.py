@@ -243,14 +243,17 @@ def _when(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y") if moment else ""
 
 
+TEMPLATES: dict[str, str] = {
+    Kind.DUE_SOON: "dossier_due_soon",
+    Kind.OVERDUE: "dossier_overdue",
+    Kind.FORWARD_BREACH: "forward_breach",
+}
+
+
 def _warn(dossier: Dossier, kind: str, deadline: datetime, users: list[User]) -> int:
     from portal.notifications import notify
 
-    template = {
-        Kind.DUE_SOON: "dossier_due_soon",
-        Kind.OVERDUE: "dossier_overdue",
-        Kind.FORWARD_BREACH: "forward_breach",
-    }[kind]
+    template = TEMPLATES[kind]
     context: dict[str, object] = {
         "code": dossier.code or "",
         "procedure_name": dossier.procedure_version.data.get("name", ""),

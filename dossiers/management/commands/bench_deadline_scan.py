@@ -55,14 +55,20 @@ def _bench_staff() -> int:
         wanted.append(
             (f"bench-leader-{agency_id}", agency_id, None, Role.LEADER, f"0399{agency_id:06d}")
         )
-    for department_id, agency_id in Department.objects.filter(
+    for department_id, department_agency_id in Department.objects.filter(
         agency_id__in=agencies, is_one_stop_desk=False
     ).values_list("pk", "agency_id"):
         wanted.append(
-            (f"bench-specialist-{department_id}", agency_id, department_id, Role.SPECIALIST, "")
+            (
+                f"bench-specialist-{department_id}",
+                department_agency_id,
+                department_id,
+                Role.SPECIALIST,
+                "",
+            )
         )
     with transaction.atomic():
-        for username, agency_id, department_id, role, phone in wanted:
+        for username, staff_agency_id, staff_department_id, role, phone in wanted:
             if username in existing:
                 continue
             user = User.objects.create(
@@ -70,8 +76,8 @@ def _bench_staff() -> int:
                 full_name=f"Cán bộ {username}",
                 email=f"{username}@bench.invalid",
                 phone=phone,
-                agency_id=agency_id,
-                department_id=department_id,
+                agency_id=staff_agency_id,
+                department_id=staff_department_id,
             )
             user.groups.add(groups[role.value])
     return len(wanted)
