@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -250,10 +251,10 @@ TEMPLATES: dict[str, str] = {
 }
 
 
-def _warn(dossier: Dossier, kind: str, deadline: datetime, users: list[User]) -> int:
-    from portal.notifications import notify
-
-    template = TEMPLATES[kind]
+def _messages(
+    dossier: Dossier, kind: str, deadline: datetime, users: list[User]
+) -> list[dict[str, Any]]:
+    """The outbox messages (keyword arguments of `notify`) warning `users` of one dossier."""
     context: dict[str, object] = {
         "code": dossier.code or "",
         "procedure_name": dossier.procedure_version.data.get("name", ""),
@@ -263,14 +264,15 @@ def _warn(dossier: Dossier, kind: str, deadline: datetime, users: list[User]) ->
         "url": staff_dossier_url(dossier),
     }
     stamp = int(deadline.timestamp())
-    for user in users:
-        notify(
-            template=template,
-            context={**context, "applicant_name": user.full_name},
-            dedupe_key=f"deadline:{kind}:{dossier.pk}:{stamp}:u{user.pk}",
-            user=user,
-        )
-    return len(users)
+    return [
+        {
+            "template": TEMPLATES[kind],
+            "context": {**context, "applicant_name": user.full_name},
+            "dedupe_key": f"deadline:{kind}:{dossier.pk}:{stamp}:u{user.pk}",
+            "user": user,
+        }
+        for user in users
+    ]
 
 
 # --- The pass --------------------------------------------------------------------------------
@@ -335,25 +337,31 @@ def _process(
     todo = [d for d in chunk if d.pk in decide and (d.pk, *decide[d.pk]) not in done]
     if not todo:
         return
+    from portal.notifications.services import notify_many
+
+    alerts: list[DeadlineAlert] = []
+    messages: list[dict[str, Any]] = []
+    for dossier in todo:
+        kind, deadline = decide[dossier.pk]
+        users = (
+            recipients.for_forward_breach(dossier) if forward else recipients.for_deadline(dossier)
+        )
+        if not users:
+            logger.warning("No staff to warn of %s for dossier %s.", kind, dossier.code)
+        alerts.append(
+            DeadlineAlert(
+                dossier_id=dossier.pk, kind=kind, deadline=deadline, recipients=len(users)
+            )
+        )
+        messages += _messages(dossier, kind, deadline, users)
+        report.alerts[kind] += 1
+        report.staff_notified += len(users)
+    # One transaction per chunk, two INSERTs. ON CONFLICT DO NOTHING: should another pass have
+    # written the same alert meanwhile (only without the lock), its rows stand and the
+    # messages' dedupe keys keep anyone from hearing twice.
     with transaction.atomic():
-        for dossier in todo:
-            kind, deadline = decide[dossier.pk]
-            alert, created = DeadlineAlert.objects.get_or_create(
-                dossier_id=dossier.pk, kind=kind, deadline=deadline
-            )
-            if not created:  # another pass got there first
-                continue
-            users = (
-                recipients.for_forward_breach(dossier)
-                if forward
-                else recipients.for_deadline(dossier)
-            )
-            if not users:
-                logger.warning("No staff to warn of %s for dossier %s.", kind, dossier.code)
-            alert.recipients = _warn(dossier, kind, deadline, users)
-            alert.save(update_fields=["recipients"])
-            report.alerts[kind] += 1
-            report.staff_notified += alert.recipients
+        DeadlineAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+        notify_many(messages)
 
 
 def deadline_scan(*, now: datetime | None = None, chunk_size: int | None = None) -> ScanReport:
