@@ -162,6 +162,12 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["received", "incomplete", "processing"]),
             ),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+            # The deadline scan's forwarding check: accepted dossiers still at the desk.
+            models.Index(
+                fields=["forward_due_at"],
+                name="dossier_forward_due",
+                condition=Q(state="processing", forwarded_at__isnull=True),
+            ),
             # The national-portal sync: dossiers changed since the last run.
             models.Index(fields=["updated_at"], name="dossier_updated"),
             models.Index(fields=["procedure", "state"], name="dossier_procedure_state"),
