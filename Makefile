@@ -34,9 +34,11 @@ migrate: $(BIN)/.installed
 
 setup: system-deps $(BIN)/.installed messages migrate
 
+# The portal on runserver plus a Celery worker with an embedded beat (scripts/run.sh);
+# without Redis the broker is a folder under var/celery/. Worker log: var/log/worker.log.
 run: setup
 	$(MANAGE) seed_demo
-	$(MANAGE) runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 test: system-deps-test $(BIN)/.installed messages
 	$(BIN)/pytest

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.pages import BASELINE, PAGES, SETUP_COMMANDS, Page  # noqa: E402
+from bench.pages import BASELINE, JOBS, PAGES, SETUP_COMMANDS, Job, Page  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 GUNICORN_CONFIG = ROOT / "docker" / "gunicorn.conf.py"
@@ -464,6 +464,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
+    parser.add_argument(
+        "--jobs", default="", help="comma-separated job names (default all; 'none' for none)"
+    )
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--port", type=int, default=8123, help="0 or busy: pick a free port")
     parser.add_argument(
@@ -494,6 +497,50 @@ def select_pages(spec: str) -> list[Page]:
     if BASELINE not in names:  # every ratio needs the baseline
         names.insert(0, BASELINE)
     return [by_name[name] for name in names]
+
+
+def select_jobs(spec: str) -> list[Job]:
+    if spec == "none":
+        return []
+    if not spec:
+        return list(JOBS)
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    known = {job.name: job for job in JOBS}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise SystemExit(f"unknown jobs: {', '.join(unknown)} (known: {', '.join(known)})")
+    return [known[name] for name in names]
+
+
+def _dig(data: dict, dotted: str) -> float | None:
+    value: object = data
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, int | float) else None
+
+
+def run_jobs(env: dict[str, str], jobs: list[Job]) -> dict[str, dict]:
+    """Run each job's setup and command; print its output and check its targets."""
+    results: dict[str, dict] = {}
+    for job in jobs:
+        log(f"job {job.name}: {job.note}")
+        try:
+            for command in job.setup:
+                manage(env, *command)
+            output = manage_output(env, *job.command)
+        except (subprocess.CalledProcessError, SystemExit) as error:
+            results[job.name] = {"error": str(error), "targets": {}}
+            log(f"job {job.name} failed: {error}")
+            continue
+        data = json.loads(output)
+        print(f"  {job.name}: " + json.dumps(data, ensure_ascii=False))
+        targets = {}
+        for key, limit, label in job.targets:
+            value = _dig(data, key)
+            targets[label] = value is not None and value < limit
+            print(f"  {label}: {fmt(value, 3)} {'ok' if targets[label] else 'MISSED'}")
+        results[job.name] = {"result": data, "targets": targets}
+    return results
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
@@ -592,6 +639,7 @@ def main(argv: list[str] | None = None) -> int:
             result.targets[f"p95<{page.max_p95_ms:g}ms{where}"] = p95 < page.max_p95_ms
 
     print_table(results)
+    job_results = run_jobs(env, select_jobs(args.jobs))
     report = {
         "meta": {
             "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -612,13 +660,16 @@ def main(argv: list[str] | None = None) -> int:
             "redis": bool(args.redis_url),
         },
         "results": [asdict(result) for result in results],
+        "jobs": job_results,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log(f"results written to {args.output}")
 
     failed = [r.name for r in results if r.error]
+    failed += [name for name, job in job_results.items() if job.get("error")]
     missed = [r.name for r in results if not all(r.targets.values())]
+    missed += [name for name, job in job_results.items() if not all(job["targets"].values())]
     if failed:
         log(f"errors on: {', '.join(failed)}")
         return 1

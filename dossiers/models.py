@@ -156,6 +156,14 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["received", "incomplete", "processing"]),
             ),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+            # The deadline scan's forwarding check: accepted dossiers still at the desk.
+            models.Index(
+                fields=["forward_due_at"],
+                name="dossier_forward_due",
+                condition=Q(state="processing", forwarded_at__isnull=True),
+            ),
+            # The national-portal sync: dossiers changed since the last run.
+            models.Index(fields=["updated_at"], name="dossier_updated"),
             models.Index(fields=["procedure", "state"], name="dossier_procedure_state"),
         ]
 
@@ -365,6 +373,44 @@ class Notice(models.Model):
         constraints = [
             # One event never produces two PDFs, however often the task is delivered.
             models.UniqueConstraint(fields=["event", "kind"], name="notice_event_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.get_kind_display()}"
+
+
+class DeadlineAlert(models.Model):
+    """A deadline warning given to staff: once per dossier, threshold and deadline (DESIGN §6).
+
+    The deadline scan (`deadlines.py`) writes the row and the staff messages in one
+    transaction; the unique constraint makes a second pass (or a second beat) a no-op, and a
+    moved deadline (an apology's new appointment, a clock pause) is a new row: it warns again.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        FORWARD_BREACH = "forward_breach", _("Not forwarded in time")
+
+    dossier = models.ForeignKey(
+        Dossier,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="deadline_alerts",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    deadline = models.DateTimeField(_("deadline"))
+    recipients = models.PositiveSmallIntegerField(_("staff notified"), default=0)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline alert")
+        verbose_name_plural = _("deadline alerts")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "kind", "deadline"], name="deadline_alert_once"
+            )
         ]
 
     def __str__(self) -> str:

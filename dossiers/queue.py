@@ -42,10 +42,10 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 
-from portal import workdays
 from procedures.models import Channel
 from procedures.text import search_key
 
+from .deadlines import SOON_WORKING_DAYS, due_soon_limit  # noqa: F401 - one "due soon" rule
 from .models import Dossier
 
 PAGE_SIZE = 50
@@ -64,10 +64,9 @@ STATE_FILTERS = (AT_DESK, RECEIVED, INCOMPLETE, ACCEPTED, FORWARDED, ALL_OPEN)
 # Values of `?han=`.
 OVERDUE = "qua-han"
 DUE_TODAY = "hom-nay"
-DUE_SOON = "sap-den-han"  # within two working days
+DUE_SOON = "sap-den-han"  # within SOON_WORKING_DAYS working days (deadlines.py)
 FORWARD_BREACH = "cham-chuyen"  # accepted, not forwarded, past the ½-day limit
 DUE_FILTERS = ("", OVERDUE, DUE_TODAY, DUE_SOON, FORWARD_BREACH)
-SOON_WORKING_DAYS = 2
 
 _RANK_RECEIVED, _RANK_ACCEPTED, _RANK_INCOMPLETE, _RANK_FORWARDED = range(4)
 
@@ -250,7 +249,7 @@ class Moments:
         return cls(
             now=now,
             end_of_today=end_of_today,
-            soon=workdays.add_working_days(now, SOON_WORKING_DAYS),
+            soon=due_soon_limit(now),
         )
 
 

@@ -24,3 +24,11 @@ def render_notice(self, notice_id: int) -> str:  # type: ignore[no-untyped-def]
 def render_pending_notices() -> int:
     """Sweep notices whose task was lost (broker down at commit time)."""
     return notices.render_pending()
+
+
+@shared_task(ignore_result=True)
+def deadline_scan() -> dict[str, object]:
+    """Beat, every few minutes: warn staff of dossiers due soon, overdue or not forwarded."""
+    from . import deadlines
+
+    return deadlines.deadline_scan().as_dict()

@@ -104,6 +104,16 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run`: runserver and the Celery worker write to the same file; wait for the lock
+    # instead of failing, take it at the start of a transaction, let readers read (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -228,16 +238,29 @@ SMS_INBOUND_SECRET = env.str("SMS_INBOUND_SECRET", default="")
 
 # --- Celery --------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Redis in production. `make run` (scripts/run.sh) sets CELERY_BROKER_URL=filesystem://:
+# kombu's filesystem transport keeps messages as files under var/celery/, so a real worker
+# with an embedded beat runs beside runserver without any server to install. With neither
+# (a bare `manage.py` call), tasks run in the calling process.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-# Without a broker server, tasks run in the calling process so `make run` needs nothing else.
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env.bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
+)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # scripts/run.sh creates the folders.
+    _CELERY_FOLDER = Path(env.str("CELERY_FILESYSTEM_FOLDER", default=str(VAR_DIR / "celery")))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_CELERY_FOLDER / "queue"),
+        "data_folder_out": str(_CELERY_FOLDER / "queue"),
+        "control_folder": str(_CELERY_FOLDER / "control"),
+    }
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "render-pending-notices": {
         "task": "dossiers.tasks.render_pending_notices",
@@ -261,6 +284,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "scan-feedback-deadlines": {
         "task": "feedback.tasks.scan_feedback_deadlines",
         "schedule": 600.0,
+    },
+    # National-portal sync (reporting/sync.py), off while NATIONAL_SYNC_URL is empty.
+    "national-sync": {
+        "task": "reporting.tasks.national_sync",
+        "schedule": crontab(minute=30, hour=1),
+    },
+    "national-sync-reconcile": {
+        "task": "reporting.tasks.national_sync_reconcile",
+        "schedule": crontab(minute=30, hour=5),
+    },
+    # Warns staff of dossiers due soon, overdue or not forwarded in time (once per threshold).
+    "deadline-scan": {
+        "task": "dossiers.tasks.deadline_scan",
+        "schedule": env.float("DEADLINE_SCAN_INTERVAL_SECONDS", default=300.0),
     },
 }
 
@@ -393,3 +430,21 @@ CELERY_BEAT_SCHEDULE["reconcile-pending-payments"] = {
     "task": "payments.tasks.reconcile_pending_payments",
     "schedule": 600.0,
 }
+
+# --- Deadline scan (dossiers/deadlines.py) ------------------------------------------------
+
+# How often beat runs the scan (CELERY_BEAT_SCHEDULE) and how many dossiers it reads at a time.
+DEADLINE_SCAN_INTERVAL_SECONDS = env.float("DEADLINE_SCAN_INTERVAL_SECONDS", default=300.0)
+DEADLINE_SCAN_CHUNK = env.int("DEADLINE_SCAN_CHUNK", default=500)
+
+# --- National-portal (DVCQG) sync (reporting/sync.py) -------------------------------------
+
+# Off while the URL is empty. Batches are JSON POSTs signed with HMAC-SHA256 of the body.
+NATIONAL_SYNC_URL = env.str("NATIONAL_SYNC_URL", default="")
+NATIONAL_SYNC_CLIENT_ID = env.str("NATIONAL_SYNC_CLIENT_ID", default="")
+NATIONAL_SYNC_SECRET = env.str("NATIONAL_SYNC_SECRET", default="")
+NATIONAL_SYNC_BATCH_SIZE = env.int("NATIONAL_SYNC_BATCH_SIZE", default=200)
+NATIONAL_SYNC_TIMEOUT = env.float("NATIONAL_SYNC_TIMEOUT", default=30)
+# Attempts per batch within a run, the first pause between them (doubling each time).
+NATIONAL_SYNC_ATTEMPTS = env.int("NATIONAL_SYNC_ATTEMPTS", default=4)
+NATIONAL_SYNC_BACKOFF_SECONDS = env.float("NATIONAL_SYNC_BACKOFF_SECONDS", default=5)

@@ -1,3 +1,5 @@
+"""Celery tasks of reporting: thin, idempotent wrappers around one service each."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -5,7 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import periods, services
+from . import periods, services, sync
 from .figures import Scope
 
 
@@ -24,3 +26,27 @@ def reports_at_period_end() -> int:
     for period in ending:
         services.report_request(period=period, scope=Scope(), actor=None, automatic=True)
     return len(ending)
+
+
+@shared_task(bind=True, max_retries=6, ignore_result=True)
+def national_sync(self) -> dict[str, int] | None:  # type: ignore[no-untyped-def]
+    """Beat, daily: send what changed to the national portal; retried with backoff on failure."""
+    try:
+        run = sync.national_sync_run()
+    except sync.SyncError as error:
+        if self.request.is_eager:
+            raise
+        # 5, 10, 20 … 160 minutes; the next daily run would pick the changes up anyway.
+        raise self.retry(countdown=300 * 2**self.request.retries, exc=error) from error
+    if run is None:
+        return None
+    return {"sent": run.sent, "acknowledged": run.acknowledged, "unchanged": run.unchanged}
+
+
+@shared_task(ignore_result=True)
+def national_sync_reconcile() -> dict[str, int | None] | None:
+    """Beat, daily: our acknowledged count against the national portal's."""
+    check = sync.national_sync_reconcile()
+    if check is None:
+        return None
+    return {"local": check.local_count, "remote": check.remote_count}

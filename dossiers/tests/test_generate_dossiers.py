@@ -88,3 +88,19 @@ def test_refuses_in_production(catalogue, settings):
     with pytest.raises(CommandError):
         call_command("generate_dossiers", count=10, stdout=StringIO())
     assert not Dossier.objects.exists()
+
+
+def test_open_up_to_tops_up_open_dossiers_only(catalogue):
+    call_command("generate_dossiers", count=500, seed=3, days=120, stdout=StringIO())
+    open_before = Dossier.objects.filter(state__in=Dossier.OPEN_STATES).count()
+    finished_before = Dossier.objects.exclude(state__in=Dossier.OPEN_STATES).count()
+
+    call_command("generate_dossiers", open_up_to=400, seed=4, days=120, stdout=StringIO())
+
+    assert Dossier.objects.filter(state__in=Dossier.OPEN_STATES).count() == 400 > open_before
+    assert Dossier.objects.exclude(state__in=Dossier.OPEN_STATES).count() == finished_before
+    processing = Dossier.objects.filter(state="processing")
+    assert processing.exists() and not processing.filter(due_at__isnull=True).exists()
+    out = StringIO()
+    call_command("generate_dossiers", open_up_to=400, stdout=out)
+    assert "nothing to do" in out.getvalue()

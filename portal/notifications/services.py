@@ -55,6 +55,38 @@ def notify(
     nothing and returns the existing rows. Sending starts after the caller commits; if the
     broker is unreachable then, the sweeper sends later: the caller never fails for it.
     """
+    rows = _rows(
+        template=template,
+        context=context,
+        dedupe_key=dedupe_key,
+        user=user,
+        email=email,
+        phone=phone,
+        channels=channels,
+    )
+    if not rows:
+        return []
+    # ON CONFLICT DO NOTHING: a duplicate neither raises nor spoils the caller's transaction.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    notifications = list(
+        Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in rows]).order_by("pk")
+    )
+    pending = [n.pk for n in notifications if n.status == Notification.Status.PENDING]
+    transaction.on_commit(lambda: enqueue(pending), robust=True)
+    return notifications
+
+
+def _rows(
+    *,
+    template: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    user: User | None = None,
+    email: str = "",
+    phone: str = "",
+    channels: tuple[str, ...] = ("email", "sms"),
+) -> list[Notification]:
+    """The outbox rows of one message (one per channel with an address), not yet saved."""
     if template in rendering.SMS_ONLY_TEMPLATES:
         if set(channels) != {Notification.Channel.SMS}:
             raise ValueError(f"Template {template!r} is for SMS only.")
@@ -84,16 +116,28 @@ def notify(
         for channel in Notification.Channel
         if channel in channels and addresses[channel]
     ]
+    return rows
+
+
+def notify_many(messages: Iterable[dict[str, Any]]) -> int:
+    """`notify` for many messages at once (the keyword arguments of each), in one INSERT.
+
+    For periodic jobs that warn many people at a time (the deadline scan): the same rows,
+    dedupe keys and after-commit sending as `notify`, without a round trip per message.
+    Returns how many rows are pending for these messages.
+    """
+    rows = [row for message in messages for row in _rows(**message)]
     if not rows:
-        return []
-    # ON CONFLICT DO NOTHING: a duplicate neither raises nor spoils the caller's transaction.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    notifications = list(
-        Notification.objects.filter(dedupe_key__in=[row.dedupe_key for row in rows]).order_by("pk")
-    )
-    pending = [n.pk for n in notifications if n.status == Notification.Status.PENDING]
+        return 0
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    keys = [row.dedupe_key for row in rows]
+    pending: list[int] = []
+    for start in range(0, len(keys), 1000):
+        pending += Notification.objects.filter(
+            dedupe_key__in=keys[start : start + 1000], status=Notification.Status.PENDING
+        ).values_list("pk", flat=True)
     transaction.on_commit(lambda: enqueue(pending), robust=True)
-    return notifications
+    return len(pending)
 
 
 def enqueue(notification_ids: Iterable[int]) -> int:

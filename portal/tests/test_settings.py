@@ -117,3 +117,20 @@ def test_time_zone_and_languages():
 def test_office_hours_are_configurable(value, expected):
     expression = "sum((e.hour*60+e.minute-s.hour*60-s.minute)/60 for s, e in settings.OFFICE_HOURS)"
     assert python_settings(expression, {"OFFICE_HOURS": value}) == expected
+
+
+def test_make_run_broker_is_a_folder_and_tasks_are_not_eager():
+    env = {"CELERY_BROKER_URL": "filesystem://"}
+    assert python_settings("settings.CELERY_TASK_ALWAYS_EAGER", env) == "False"
+    folder = python_settings("settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in']", env)
+    assert folder.endswith("var/celery/queue")
+    assert (
+        python_settings("settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_out']", env)
+        == folder
+    )
+
+
+def test_deadline_scan_interval_is_a_setting():
+    expression = "settings.CELERY_BEAT_SCHEDULE['deadline-scan']['schedule']"
+    assert python_settings(expression, {}) == "300.0"
+    assert python_settings(expression, {"DEADLINE_SCAN_INTERVAL_SECONDS": "120"}) == "120.0"

@@ -2,6 +2,7 @@
 
     python manage.py generate_dossiers --count 1000000 [--batch 20000] [--days 730] [--seed 1]
     python manage.py generate_dossiers --up-to 1000000   # idempotent: only what is missing
+    python manage.py generate_dossiers --open-up-to 50000  # open ones only, up to 50 k open
 
 Dossiers of every published procedure (weighted: a few procedures get most of the work), over
 the last `--days` days, through every channel, in realistic states (most finished, about 1 %
@@ -179,7 +180,9 @@ class ProcedureInfo:
 
 
 class Generator:
-    def __init__(self, *, days: int, seed: int | None, now: datetime) -> None:
+    def __init__(
+        self, *, days: int, seed: int | None, now: datetime, open_only: bool = False
+    ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - fake data, not secrets
         self.zone = timezone.get_current_timezone()
         self.now = now
@@ -206,8 +209,9 @@ class Generator:
         self.touched: set[tuple[int, date]] = set()
         self._due_cache: dict[tuple[Any, ...], datetime] = {}
         self._forward_cache: dict[datetime, datetime] = {}
-        self.states = [state for state, _w in STATE_WEIGHTS]
-        self.state_weights = list(accumulate(weight for _s, weight in STATE_WEIGHTS))
+        weights = [(s, w) for s, w in STATE_WEIGHTS if not open_only or s in Dossier.OPEN_STATES]
+        self.states = [state for state, _w in weights]
+        self.state_weights = list(accumulate(weight for _s, weight in weights))
 
     # --- Reference data ---------------------------------------------------------------------
 
@@ -611,6 +615,12 @@ class Command(BaseCommand):
             default=0,
             help="create only what is missing for this many submitted dossiers in all",
         )
+        parser.add_argument(
+            "--open-up-to",
+            type=int,
+            default=0,
+            help="create open dossiers only, until this many are open (deadline-scan bench)",
+        )
         parser.add_argument("--batch", type=int, default=20_000, help="rows per transaction")
         parser.add_argument("--days", type=int, default=730, help="spread over this many days")
         parser.add_argument("--seed", type=int, default=None, help="random seed (repeatable)")
@@ -619,16 +629,25 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("generate_dossiers creates fake dossiers: never in production.")
         count = options["count"]
-        if options["up_to"]:
+        open_only = bool(options["open_up_to"])
+        if open_only:
+            existing = Dossier.objects.filter(state__in=Dossier.OPEN_STATES).count()
+            count = max(0, options["open_up_to"] - existing)
+            if not count:
+                self.stdout.write(f"{existing} open dossiers already; nothing to do.")
+                return
+        elif options["up_to"]:
             existing = Dossier.objects.exclude(state=State.DRAFT).count()
             count = max(0, options["up_to"] - existing)
             if not count:
                 self.stdout.write(f"{existing} dossiers already; nothing to do.")
                 return
         if count <= 0:
-            raise CommandError("Give --count N (or --up-to N).")
+            raise CommandError("Give --count N (or --up-to N, or --open-up-to N).")
         batch_size = max(1, options["batch"])
-        generator = Generator(days=options["days"], seed=options["seed"], now=timezone.now())
+        generator = Generator(
+            days=options["days"], seed=options["seed"], now=timezone.now(), open_only=open_only
+        )
         writer = PostgresWriter() if connection.vendor == "postgresql" else OrmWriter()
         started = clock.perf_counter()
         progress = {"done": 0, "events": 0}
