@@ -76,8 +76,19 @@ def test_anonymous_people_are_sent_to_log_in(client):
 @pytest.mark.parametrize("role", [Role.SPECIALIST, Role.LEADER, Role.IT_ADMIN])
 def test_other_staff_roles_are_not_the_desk(login_staff, role):
     client = login_staff(staff_user(role))
-    assert client.get(url("queue")).status_code == 403
+    response = client.get(url("queue"))
+    # Specialists and leaders start on their own pages; nobody else gets the desk's queue.
+    expected = {
+        Role.SPECIALIST: (302, url("processing_queue")),
+        Role.LEADER: (302, url("dashboard")),
+        Role.IT_ADMIN: (403, None),
+    }[role]
+    assert response.status_code == expected[0]
+    if expected[1]:
+        assert response["Location"] == expected[1]
+        assert "desk-queue" not in client.get(expected[1]).content.decode()
     assert client.get(url("walk_in")).status_code == 403
+    assert client.get(url("handover_queue")).status_code == 403
 
 
 def test_citizens_get_403(client):
