@@ -155,16 +155,14 @@ def counts(user: User, moments: desk_queue.Moments) -> dict[str, int]:
     return {key: value or 0 for key, value in result.items()}
 
 
-def work_queue(
+def queue_dossiers(
     *,
     user: User,
     filters: WorkFilters,
-    after: str = "",
-    page_size: int = PAGE_SIZE,
-    moments: desk_queue.Moments | None = None,
-    with_counts: bool = True,
-) -> WorkPage:
-    moments = moments or desk_queue.Moments.at()
+    moments: desk_queue.Moments,
+    cursor: desk_queue.Cursor | None = None,
+) -> QuerySet[Dossier]:
+    """The queue's query, in order (one page is a slice of it)."""
     dossiers = scope(user)
     if filters.department_id and is_leader(user):
         dossiers = dossiers.filter(department_id=filters.department_id)
@@ -182,15 +180,12 @@ def work_queue(
         dossiers = dossiers.filter(Exists(_pending_proposals()))
     if filters.query:
         dossiers = desk_queue._search(dossiers, filters.query)
-    cursor = desk_queue.Cursor.decode(after)
     if cursor is not None:
         dossiers = dossiers.filter(
             Q(due_at__gt=cursor.sort_at) | Q(due_at=cursor.sort_at, pk__gt=cursor.pk)
         )
-    page = list(
-        dossiers.annotate(
-            pending_kind=_pending_proposals().values("kind")[:1],
-        )
+    return (
+        dossiers.annotate(pending_kind=_pending_proposals().values("kind")[:1])
         .select_related("procedure", "department", "assignee")
         .only(
             "pk",
@@ -210,8 +205,23 @@ def work_queue(
             "department__name",
             "assignee__full_name",
         )
-        .order_by("due_at", "pk")[: page_size + 1]
+        .order_by("due_at", "pk")
     )
+
+
+def work_queue(
+    *,
+    user: User,
+    filters: WorkFilters,
+    after: str = "",
+    page_size: int = PAGE_SIZE,
+    moments: desk_queue.Moments | None = None,
+    with_counts: bool = True,
+) -> WorkPage:
+    moments = moments or desk_queue.Moments.at()
+    cursor = desk_queue.Cursor.decode(after)
+    dossiers = queue_dossiers(user=user, filters=filters, moments=moments, cursor=cursor)
+    page = list(dossiers[: page_size + 1])
     next_cursor = None
     if len(page) > page_size:
         page = page[:page_size]
