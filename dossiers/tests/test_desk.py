@@ -276,8 +276,10 @@ def test_staff_of_the_agency_can_open_the_files_inline_and_nobody_else(client, l
     dossier = received_dossier_with_files()
     attachment = dossier.attachments.first()
     file_url = url("attachment", dossier.pk, attachment.pk)
+    department = specialist_department(dossier)
+    Dossier.objects.filter(pk=dossier.pk).update(department=department)
     for role in (Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER):
-        staff_client = login_staff(staff_user(role, agency=dossier.agency))
+        staff_client = login_staff(staff_user(role, agency=dossier.agency, department=department))
         response = staff_client.get(file_url)
         assert response.status_code == 200, role
         assert b"".join(response.streaming_content) == PDF_BYTES
@@ -287,6 +289,10 @@ def test_staff_of_the_agency_can_open_the_files_inline_and_nobody_else(client, l
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
         assert response["X-Frame-Options"] == "SAMEORIGIN"
         staff_client.logout()
+    # A specialist of another department of the same agency: not found.
+    elsewhere = login_staff(staff_user(Role.SPECIALIST, agency=dossier.agency))
+    assert elsewhere.get(file_url).status_code == 404
+    elsewhere.logout()
     other = login_staff(staff_user(Role.DESK_OFFICER, agency=AgencyFactory()))
     assert other.get(file_url).status_code == 404
     # The attachment of another dossier under this dossier's URL: not found either.
