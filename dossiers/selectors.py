@@ -82,7 +82,7 @@ def staff_attachment(*, user: User, dossier_id: int, attachment_id: int) -> Atta
     ).exclude(dossier__state=Dossier.State.DRAFT)
     if not (user.has_role(Role.DESK_OFFICER) or user.has_role(Role.LEADER)):
         # A specialist reads the dossiers of their own department only.
-        attachments = attachments.filter(
-            dossier__department_id__isnull=False, dossier__department_id=user.department_id
-        )
+        if user.department_id is None:
+            return None
+        attachments = attachments.filter(dossier__department_id=user.department_id)
     return attachments.first()
