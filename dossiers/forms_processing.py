@@ -28,8 +28,15 @@ class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
         if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        if self.required and not files:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
+
+    def validate(self, value: Any) -> None:
+        pass  # `clean` checked each file and the presence of at least one
 
 
 class SpecialistChoiceField(forms.ModelChoiceField):
@@ -56,7 +63,7 @@ class ResultForm(DeskForm):
     )
     result_files = MultipleFileField(
         label=_("Result files"),
-        required=False,
+        error_messages={"required": _("Attach the result file (the signed document, scanned).")},
         help_text=_("The signed result, scanned: PDF, JPEG or PNG."),
     )
 
