@@ -12,9 +12,9 @@ Deadline words and the "soon" threshold are those of `queue.py` (`deadline_statu
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 from datetime import datetime
 from decimal import Decimal
+from itertools import pairwise
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
