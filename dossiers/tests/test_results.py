@@ -239,8 +239,8 @@ def test_the_desk_records_who_collected_the_result(login_staff):
     assert dossier.delivery.id_check_note == "Đối chiếu CCCD bản gốc; có giấy ủy quyền."
     listing = client.get(reverse("desk:handover_queue")).content.decode()
     assert f'data-code="{dossier.code}"' not in listing
-    # Twice: a clear message, one delivery.
-    with pytest.raises(DossierStateError, match="already handed over"):
+    # Twice: a clear message, one delivery. (The requests above switched the language.)
+    with translation.override("en"), pytest.raises(DossierStateError, match="already handed over"):
         processing.dossier_deliver(
             dossier_id=dossier.pk,
             actor=desk,
