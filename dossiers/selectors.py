@@ -71,18 +71,18 @@ def desk_dossier(*, user: User, dossier_id: int) -> Dossier | None:
 
 
 def staff_attachment(*, user: User, dossier_id: int, attachment_id: int) -> Attachment | None:
-    """A file of a dossier, for the desk, specialists and leaders of the dossier's agency."""
+    """A file of a dossier: the desk and leaders of its agency, specialists of its department."""
     staff_roles = (Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER)
     if not user.is_authenticated or not user.agency_id:
         return None
     if not any(user.has_role(role) for role in staff_roles):
         return None
-    return (
-        Attachment.objects.filter(
-            pk=attachment_id,
-            dossier_id=dossier_id,
-            dossier__agency_id=user.agency_id,
-        )
-        .exclude(dossier__state=Dossier.State.DRAFT)
-        .first()
-    )
+    attachments = Attachment.objects.filter(
+        pk=attachment_id, dossier_id=dossier_id, dossier__agency_id=user.agency_id
+    ).exclude(dossier__state=Dossier.State.DRAFT)
+    if not (user.has_role(Role.DESK_OFFICER) or user.has_role(Role.LEADER)):
+        # A specialist reads the dossiers of their own department only.
+        if user.department_id is None:
+            return None
+        attachments = attachments.filter(dossier__department_id=user.department_id)
+    return attachments.first()

@@ -100,6 +100,7 @@ def seed_demo() -> dict[str, int]:
     Running it again changes nothing.
     """
     # The catalogue app builds on this one, hence the late import.
+    from dossiers.demo import seed_processing_demo
     from feedback.demo import seed_feedback_demo
     from payments.demo import seed_payments_demo
     from procedures import catalogue_io, demo_forms
@@ -128,6 +129,7 @@ def seed_demo() -> dict[str, int]:
         if _ensure_account(account):
             counts["users_created"] += 1
     counts["dossiers_created"] = _ensure_demo_dossiers()
+    counts["dossiers_created"] += seed_processing_demo()
     counts["feedback_created"] = seed_feedback_demo()
     counts["payments_created"] = seed_payments_demo()
     return counts
