@@ -244,9 +244,15 @@ def late_hours(handoff: Handoff, *, now: datetime | None = None) -> Decimal:
 
 @dataclass(frozen=True)
 class Step:
-    """One line of the control slip: who gave the dossier to whom, by when, and how it went."""
+    """One line of the control slip: who gave the dossier to whom, by when, and how it went.
+
+    `kind` is "reception" (desk → department), "handoff" or "settle" (department → desk);
+    pages and the PDF word the first and last themselves. For those, the desk side is named by
+    its agency only.
+    """
 
     number: int
+    kind: str
     giver: str
     receiver: str
     task: str
@@ -273,24 +279,26 @@ def _judge(done: datetime | None, due: datetime | None, now: datetime) -> tuple[
 
 
 def process_steps(dossier: Dossier, *, now: datetime | None = None) -> list[Step]:
-    """Reception, forwarding, every hand-off and the result, each judged by its own deadline.
+    """Reception, every hand-off and the settling, each judged by its own deadline.
 
     Lateness is attributed to the step that caused it: a hand-off answered after its
     sub-deadline is late whatever the dossier's overall state, and the handling department's
-    last step is judged against the legal due time.
+    own step is judged against the legal due time. Early means done on an earlier day than the
+    deadline's, on time means by the deadline on its day.
     """
     now = now or timezone.now()
-    desk = _("One-stop desk, %(agency)s") % {"agency": dossier.agency.name}
-    department = f"{dossier.department.name}, {dossier.agency.name}" if dossier.department else ""
+    agency = dossier.agency.name
+    department = f"{dossier.department.name}, {agency}" if dossier.department else ""
     steps: list[Step] = []
     if dossier.accepted_at:
         result, late = _judge(dossier.forwarded_at, dossier.forward_due_at, now)
         steps.append(
             Step(
                 number=1,
-                giver=desk,
-                receiver=department or _("(not forwarded yet)"),
-                task=_("Receive the dossier and forward it to the competent department"),
+                kind="reception",
+                giver=agency,
+                receiver=department,
+                task="",
                 sent_at=dossier.accepted_at,
                 received_at=dossier.forwarded_at,
                 due_at=dossier.forward_due_at,
@@ -309,6 +317,7 @@ def process_steps(dossier: Dossier, *, now: datetime | None = None) -> list[Step
         steps.append(
             Step(
                 number=len(steps) + 1,
+                kind="handoff",
                 giver=f"{giver} ({handoff.giver.full_name})",
                 receiver=f"{receiver} ({handoff.receiver.full_name})"
                 if handoff.receiver
@@ -327,9 +336,10 @@ def process_steps(dossier: Dossier, *, now: datetime | None = None) -> list[Step
         steps.append(
             Step(
                 number=len(steps) + 1,
+                kind="settle",
                 giver=department,
-                receiver=desk,
-                task=_("Settle the dossier and return the result to the desk"),
+                receiver=agency,
+                task="",
                 sent_at=dossier.forwarded_at,
                 received_at=dossier.finished_at,
                 due_at=dossier.due_at,

@@ -367,6 +367,7 @@ def _deadline_context(notice: Notice) -> dict[str, Any]:
         steps = [
             {
                 "number": step.number,
+                "kind": step.kind,
                 "giver": step.giver,
                 "receiver": step.receiver,
                 "task": step.task,

@@ -13,7 +13,6 @@ from dossiers.tests.factories import DossierFactory, desk_officer_for, pdf_uploa
 from portal import workdays
 from portal.models import Notification
 from portal.roles import Role
-from procedures.models import RequiredDocument
 from procedures.tests.factories import ProcedureFactory
 from tests.factories import AgencyFactory, DepartmentFactory, staff_user
 
