@@ -54,12 +54,10 @@ def _handoff_or_404(request: HttpRequest, pk: int) -> Handoff:
 
 
 def _target_departments(dossier: Dossier) -> Any:
-    return (
-        Department.objects.filter(is_one_stop_desk=False)
-        .exclude(pk=dossier.department_id)
-        .select_related("agency")
-        .order_by("agency__name", "name")
-    )
+    departments = Department.objects.filter(is_one_stop_desk=False)
+    if dossier.department_id:
+        departments = departments.exclude(pk=dossier.department_id)
+    return departments.select_related("agency").order_by("agency__name", "name")
 
 
 def _render(

@@ -8,7 +8,7 @@ from dossiers import clock as dossier_clock
 from dossiers import services
 from dossiers.errors import DossierPermissionError, DossierStateError, DossierValidationError
 from dossiers.models import ClockPause, Dossier, DossierEvent, Notice
-from dossiers.tests.deadline_helpers import at, clock, forwarded_dossier  # noqa: F401
+from dossiers.tests.deadline_helpers import at, clock_fixture, forwarded_dossier  # noqa: F401
 from dossiers.tests.factories import DossierFactory, desk_officer_for, pdf_upload
 from portal import workdays
 from portal.models import Notification
@@ -36,7 +36,7 @@ def procedure():
     )
 
 
-def test_a_pause_over_tet_moves_both_dates_by_the_working_time_only(clock, procedure):  # noqa: F811
+def test_a_pause_over_tet_moves_both_dates_by_the_working_time_only(clock, procedure):
     # Accepted Monday 25/01/2027 08:00: ten working days, Tết (04/02-10/02) skipped.
     dossier, _department, specialist = forwarded_dossier(
         clock, accepted=at(2027, 1, 25, 8), procedure=procedure
@@ -78,7 +78,7 @@ def test_a_pause_over_tet_moves_both_dates_by_the_working_time_only(clock, proce
 
 
 def test_the_supplement_request_pdf_says_the_clock_is_paused(
-    clock,  # noqa: F811
+    clock,
     procedure,
     django_capture_on_commit_callbacks,
 ):
@@ -115,7 +115,7 @@ def test_a_desk_supplement_before_acceptance_pauses_nothing(procedure):
     assert not dossier.events.filter(kind=DossierEvent.Kind.RESUMED).exists()
 
 
-def test_only_the_handling_department_or_a_leader_may_pause(clock, procedure):  # noqa: F811
+def test_only_the_handling_department_or_a_leader_may_pause(clock, procedure):
     dossier, department, _specialist = forwarded_dossier(
         clock, accepted=at(2026, 12, 1, 8), procedure=procedure
     )
@@ -139,7 +139,7 @@ def test_only_the_handling_department_or_a_leader_may_pause(clock, procedure):  
     assert ClockPause.objects.filter(dossier=dossier, actor=leader).count() == 1
 
 
-def test_a_pause_needs_a_reason_and_a_dossier_in_processing(clock, procedure):  # noqa: F811
+def test_a_pause_needs_a_reason_and_a_dossier_in_processing(clock, procedure):
     dossier, _department, specialist = forwarded_dossier(
         clock, accepted=at(2026, 12, 1, 8), procedure=procedure
     )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from dossiers import handoffs, notices, selectors
 from dossiers.errors import DossierPermissionError, DossierStateError, DossierValidationError
 from dossiers.models import Attachment, Dossier, DossierEvent, Handoff, Notice
-from dossiers.tests.deadline_helpers import at, clock, forwarded_dossier  # noqa: F401
+from dossiers.tests.deadline_helpers import at, clock_fixture, forwarded_dossier  # noqa: F401
 from dossiers.tests.factories import DossierFactory, desk_officer_for, pdf_upload
 from dossiers.tests.test_notices import pdf_text
 from portal.roles import Role
@@ -42,15 +42,15 @@ def procedure(tax):
 
 
 @pytest.fixture
-def case(clock, procedure, tax):  # noqa: F811
-    dossier, department, specialist = forwarded_dossier(
+def case(clock, procedure, tax):
+    dossier, _department, specialist = forwarded_dossier(
         clock, accepted=at(2026, 11, 30, 8), procedure=procedure
     )
     receiver = staff_user(Role.SPECIALIST, agency=tax[0], department=tax[1])
     return dossier, specialist, receiver
 
 
-def _send(clock, dossier, specialist, department, when=None, **kwargs):  # noqa: F811
+def _send(clock, dossier, specialist, department, when=None, **kwargs):
     clock.set(when or at(2026, 12, 1, 9))
     return handoffs.handoff_send(
         dossier_id=dossier.pk,
@@ -61,7 +61,7 @@ def _send(clock, dossier, specialist, department, when=None, **kwargs):  # noqa:
     )
 
 
-def test_the_sub_deadline_defaults_to_the_procedure_step_in_working_days(clock, case, tax):  # noqa: F811
+def test_the_sub_deadline_defaults_to_the_procedure_step_in_working_days(clock, case, tax):
     dossier, specialist, _receiver = case
     handoff = _send(clock, dossier, specialist, tax[1])  # Tuesday 01/12/2026 09:00
     assert handoff.working_days == Decimal(3)
@@ -72,7 +72,7 @@ def test_the_sub_deadline_defaults_to_the_procedure_step_in_working_days(clock, 
     assert event.data["to_department"] == "Đội Trước bạ"
 
 
-def test_the_giver_may_set_another_sub_deadline_over_a_weekend(clock, case, tax):  # noqa: F811
+def test_the_giver_may_set_another_sub_deadline_over_a_weekend(clock, case, tax):
     dossier, specialist, _receiver = case
     handoff = _send(
         clock, dossier, specialist, tax[1], when=at(2026, 12, 4, 15), working_days="1,5"
@@ -80,7 +80,7 @@ def test_the_giver_may_set_another_sub_deadline_over_a_weekend(clock, case, tax)
     assert handoff.due_at == at(2026, 12, 8, 9, 30)  # Fri 2 h + Mon 8 h + Tue 07:30-09:30
 
 
-def test_without_a_step_the_giver_must_give_the_days(clock, case):  # noqa: F811
+def test_without_a_step_the_giver_must_give_the_days(clock, case):
     dossier, specialist, _receiver = case
     elsewhere = DepartmentFactory(agency=AgencyFactory())
     with pytest.raises(DossierValidationError) as error:
@@ -97,7 +97,7 @@ def test_without_a_step_the_giver_must_give_the_days(clock, case):  # noqa: F811
     assert not Handoff.objects.exists()
 
 
-def test_one_open_hand_off_at_a_time(clock, case, tax):  # noqa: F811
+def test_one_open_hand_off_at_a_time(clock, case, tax):
     dossier, specialist, _receiver = case
     _send(clock, dossier, specialist, tax[1])
     with pytest.raises(DossierStateError):
@@ -105,7 +105,7 @@ def test_one_open_hand_off_at_a_time(clock, case, tax):  # noqa: F811
     assert Handoff.objects.count() == 1
 
 
-def test_only_the_handling_unit_may_send(clock, case, tax):  # noqa: F811
+def test_only_the_handling_unit_may_send(clock, case, tax):
     dossier, _specialist, receiver = case
     other_department = staff_user(
         Role.SPECIALIST, agency=dossier.agency, department=DepartmentFactory(agency=dossier.agency)
@@ -117,7 +117,7 @@ def test_only_the_handling_unit_may_send(clock, case, tax):  # noqa: F811
     assert _send(clock, dossier, leader, tax[1]).giver == leader
 
 
-def test_receive_and_return_by_the_receiving_unit_only(clock, case, tax):  # noqa: F811
+def test_receive_and_return_by_the_receiving_unit_only(clock, case, tax):
     dossier, specialist, receiver = case
     handoff = _send(clock, dossier, specialist, tax[1])
     same_agency_other_department = staff_user(
@@ -175,7 +175,7 @@ def test_lateness_is_attributed_to_the_step_that_caused_it(
     tax,
     returned,
     result,
-    late,  # noqa: F811
+    late,
 ):
     dossier, specialist, receiver = case
     handoff = _send(clock, dossier, specialist, tax[1])
@@ -198,7 +198,7 @@ def test_lateness_is_attributed_to_the_step_that_caused_it(
         assert late_steps == []
 
 
-def test_an_open_step_past_its_sub_deadline_is_late_now(clock, case, tax):  # noqa: F811
+def test_an_open_step_past_its_sub_deadline_is_late_now(clock, case, tax):
     dossier, specialist, _receiver = case
     _send(clock, dossier, specialist, tax[1])
     [step] = handoffs.late_steps(dossier, now=at(2026, 12, 4, 10))
@@ -208,7 +208,7 @@ def test_an_open_step_past_its_sub_deadline_is_late_now(clock, case, tax):  # no
 # --- Who may see what -------------------------------------------------------------------------
 
 
-def test_the_receiving_unit_sees_only_dossiers_handed_to_it(clock, case, tax):  # noqa: F811
+def test_the_receiving_unit_sees_only_dossiers_handed_to_it(clock, case, tax):
     dossier, specialist, receiver = case
     attachment = Attachment.objects.create(
         dossier=dossier,
@@ -256,7 +256,7 @@ def test_the_receiving_unit_sees_only_dossiers_handed_to_it(clock, case, tax):  
     assert selectors.staff_dossier(user=specialist, dossier_id=dossier.pk) == dossier
 
 
-def test_pages_refuse_strangers_and_let_the_receiver_act(clock, case, tax, client, login_staff):  # noqa: F811
+def test_pages_refuse_strangers_and_let_the_receiver_act(clock, case, tax, client, login_staff):
     dossier, specialist, receiver = case
     handoff = _send(clock, dossier, specialist, tax[1])
     stranger = staff_user(
@@ -291,7 +291,7 @@ def test_pages_refuse_strangers_and_let_the_receiver_act(clock, case, tax, clien
 # --- Control slip -----------------------------------------------------------------------------
 
 
-def test_the_control_slip_lists_reception_and_every_hand_off(clock, case, tax):  # noqa: F811
+def test_the_control_slip_lists_reception_and_every_hand_off(clock, case, tax):
     dossier, specialist, receiver = case
     handoff = _send(clock, dossier, specialist, tax[1])
     clock.set(at(2026, 12, 1, 10))
