@@ -59,7 +59,8 @@ def _check_new_date(dossier: Dossier, new_date: date | None, now: datetime) -> s
     if new_date <= timezone.localdate(now):
         return _("The new appointment must be a working day after today.")
     if not workdays.is_working_day(new_date):
-        reasons = workdays.skipped_days(appointment_on(new_date), appointment_on(new_date))
+        midnight = timezone.make_aware(datetime.combine(new_date, datetime.min.time()))
+        reasons = workdays.skipped_days(midnight, appointment_on(new_date))
         return _("%(day)s is not a working day (%(reason)s). Choose a working day.") % {
             "day": new_date.strftime("%d/%m/%Y"),
             "reason": reasons[0].reason if reasons else _("day off"),

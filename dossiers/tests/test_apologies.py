@@ -49,11 +49,11 @@ def test_a_dossier_on_schedule_needs_no_apology(clock):
 @pytest.mark.parametrize(
     ("new_date", "message"),
     [
-        (None, "Choose the new appointment date."),
-        (date(2026, 12, 2), "working day after today"),
-        (date(2026, 11, 30), "working day after today"),
-        (date(2026, 12, 5), "is not a working day"),  # Saturday
-        (date(2027, 2, 8), "is not a working day"),  # Tết
+        (None, "Hãy chọn ngày hẹn trả kết quả mới."),
+        (date(2026, 12, 2), "phải là một ngày làm việc sau hôm nay"),
+        (date(2026, 11, 30), "phải là một ngày làm việc sau hôm nay"),
+        (date(2026, 12, 5), "05/12/2026 không phải ngày làm việc (Cuối tuần)"),
+        (date(2027, 2, 8), "08/02/2027 không phải ngày làm việc (Mùng ba Tết Nguyên Đán)"),
     ],
 )
 def test_the_new_date_must_be_a_working_day_after_today(late, new_date, message):
