@@ -161,6 +161,20 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 name="dossier_open_due",
                 condition=Q(state__in=["received", "incomplete", "processing"]),
             ),
+            # The specialist queue of a department: dossiers being processed by due time.
+            models.Index(
+                fields=["department", "due_at"],
+                name="dossier_department_queue",
+                condition=Q(state="processing"),
+            ),
+            # Results still to hand over at the desk of an agency.
+            models.Index(
+                fields=["agency", "finished_at"],
+                name="dossier_agency_undelivered",
+                condition=Q(state="done", delivered_at__isnull=True),
+            ),
+            # The leader's dashboard: dossiers finished this month.
+            models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished"),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
             models.Index(fields=["procedure", "state"], name="dossier_procedure_state"),
         ]
@@ -240,6 +254,10 @@ class DossierEvent(models.Model):
         APOLOGY_DRAFTED = "apology_drafted", _("Apology drafted")
         APOLOGY_SENT_BACK = "apology_sent_back", _("Apology sent back")
         APOLOGY_APPROVED = "apology_approved", _("Apology and new appointment")
+        ASSIGNED = "assigned", _("Assigned to a specialist")
+        RESULT_PROPOSED = "result_proposed", _("Result proposed for approval")
+        REFUSAL_PROPOSED = "refusal_proposed", _("Refusal proposed for approval")
+        PROPOSAL_SENT_BACK = "proposal_sent_back", _("Sent back by the leader")
 
     dossier = models.ForeignKey(
         Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="events"
@@ -323,6 +341,15 @@ class Attachment(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    proposal = models.ForeignKey(
+        "Proposal",
+        verbose_name=_("proposal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="result_files",
+        help_text=_("For result files: the proposal they were submitted with."),
+    )
 
     class Meta:
         verbose_name = _("attachment")
@@ -577,3 +604,87 @@ class Apology(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.get_status_display()}"
+
+
+class Proposal(models.Model):
+    """A specialist's draft decision on a dossier (tờ trình): a result, or a refusal.
+
+    A leader of the agency approves it or sends it back with a note. At most one proposal of a
+    dossier is pending at a time. Result files belong to the proposal they came with, so a
+    result that was sent back never reaches the citizen.
+    """
+
+    class Kind(models.TextChoices):
+        RESULT = "result", _("Result")
+        REFUSAL = "refusal", _("Refusal")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        SENT_BACK = "sent_back", _("Sent back")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    text = models.TextField(
+        _("text"), help_text=_("The result text, or the reasons for the refusal.")
+    )
+    proposed_by = models.ForeignKey(
+        User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed"))
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("leader's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=Q(status="pending"),
+                name="proposal_one_pending_per_dossier",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.get_kind_display()} ({self.get_status_display()})"
+
+
+class Delivery(models.Model):
+    """How and when the result reached the applicant: one per dossier."""
+
+    dossier = models.OneToOneField(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="delivery"
+    )
+    method = models.CharField(_("method"), max_length=10, choices=ReturnMethod.choices)
+    delivered_at = models.DateTimeField(_("delivered"))
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
+    carrier = models.CharField(_("postal carrier"), max_length=100, blank=True)
+    posted_on = models.DateField(_("posting date"), null=True, blank=True)
+    collector_name = models.CharField(_("collected by"), max_length=150, blank=True)
+    collector_id_number = models.CharField(_("collector's ID number"), max_length=20, blank=True)
+    id_check_note = models.TextField(_("identity check"), blank=True)
+
+    class Meta:
+        verbose_name = _("result delivery")
+        verbose_name_plural = _("result deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.get_method_display()}"

@@ -102,7 +102,7 @@ def _done_next_step(dossier: Dossier, agency: str) -> str:
     if dossier.delivered_at:
         return _("The result was handed over on %(time)s.") % {"time": when(dossier.delivered_at)}
     if dossier.return_method == ReturnMethod.ONLINE:
-        return _("Download the result from the files of this dossier.")
+        return _("Download the result from the Result section of this page.")
     if dossier.return_method == ReturnMethod.POST:
         return _("The result is sent to you by registered post to: %(address)s.") % {
             "address": dossier.postal_address
@@ -189,7 +189,11 @@ def dossier_status(dossier: Dossier, events: list[DossierEvent]) -> Status:
             who=_("The result is ready at %(agency)s.") % {"agency": agency},
             next_step=_done_next_step(dossier, agency),
             by_when="",
-            short=_("Result delivered") if dossier.delivered_at else _("Collect the result"),
+            short=_("Result delivered")
+            if dossier.delivered_at
+            else _("Download the result")
+            if dossier.return_method == ReturnMethod.ONLINE
+            else _("Collect the result"),
         )
     if state == Dossier.State.RETURNED:
         event = _last_event(events, DossierEvent.Kind.REFUSED, DossierEvent.Kind.REJECTED)
@@ -300,7 +304,17 @@ _INTERNAL_KINDS = {
 }
 
 
+# Steps inside the agency that the citizen's timeline leaves out (the unit speaks, not the person).
+INTERNAL_KINDS = {
+    DossierEvent.Kind.ASSIGNED,
+    DossierEvent.Kind.RESULT_PROPOSED,
+    DossierEvent.Kind.REFUSAL_PROPOSED,
+    DossierEvent.Kind.PROPOSAL_SENT_BACK,
+}
+
+
 def dossier_timeline(dossier: Dossier, events: list[DossierEvent]) -> list[TimelineEntry]:
+    events = [event for event in events if event.kind not in INTERNAL_KINDS]
     return [
         TimelineEntry(
             at=when(event.created_at),

@@ -402,3 +402,31 @@ def desk_queue(
 def filters_with(filters: QueueFilters, **changes: object) -> dict[str, str]:
     """Query parameters of the same filters with some changed (for the summary bar links)."""
     return replace(filters, **changes).as_params()  # type: ignore[arg-type]
+
+
+# --- Deadline badges shared by the desk, the specialists and the leaders ---------------------
+
+ON_TIME, AT_RISK, OVERDUE_STATUS, EARLY, LATE = "on_time", "at_risk", "overdue", "early", "late"
+
+
+def deadline_status(dossier: Dossier, moments: Moments) -> str:
+    """One word for a dossier against its legal due time.
+
+    Being processed: "overdue" (due time passed), "at_risk" (due within SOON_WORKING_DAYS
+    working days, today included: `due_status` "today" or "soon"), else "on_time".
+    Finished: "early" (before the due day), "on_time" (by the due time) or "late".
+    """
+    if dossier.due_at is None:
+        return ""
+    if dossier.state == State.PROCESSING:
+        status = due_status(dossier, moments)
+        if status == "overdue":
+            return OVERDUE_STATUS
+        return AT_RISK if status in ("today", "soon") else ON_TIME
+    if dossier.state in (State.DONE, State.RETURNED) and dossier.finished_at is not None:
+        if dossier.finished_at > dossier.due_at:
+            return LATE
+        if timezone.localdate(dossier.finished_at) < timezone.localdate(dossier.due_at):
+            return EARLY
+        return ON_TIME
+    return ""

@@ -84,26 +84,41 @@ def desk_dossier(*, user: User, dossier_id: int) -> Dossier | None:
 
 
 def staff_attachment(*, user: User, dossier_id: int, attachment_id: int) -> Attachment | None:
-    """A file of a dossier, for the desk, specialists and leaders of the dossier's agency."""
+    """A file of a dossier: the desk and leaders of its agency, specialists of its department."""
     staff_roles = (Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER)
     if not user.is_authenticated or not user.agency_id:
         return None
     if not any(user.has_role(role) for role in staff_roles):
         return None
+    own = Q(dossier__agency_id=user.agency_id)
+    if not (user.has_role(Role.DESK_OFFICER) or user.has_role(Role.LEADER)):
+        # A specialist reads the dossiers of their own department only.
+        if user.department_id is None:
+            own = Q(pk__in=[])
+        else:
+            own &= Q(dossier__department_id=user.department_id)
     return (
         Attachment.objects.filter(pk=attachment_id, dossier_id=dossier_id)
-        .filter(Q(dossier__agency_id=user.agency_id) | _handed_to(user, "dossier_id"))
+        .filter(own | _handed_to(user, "dossier_id"))
         .exclude(dossier__state=Dossier.State.DRAFT)
         .first()
     )
 
 
 def staff_dossier(*, user: User, dossier_id: int) -> Dossier | None:
-    """A dossier for the processing pages: the agency's own, or one handed to the user's unit."""
+    """A dossier for the processing pages: leaders see their agency's, specialists their
+    department's; both see the dossiers handed to their unit by another agency."""
     if not user.is_authenticated or not user.agency_id:
         return None
+    if user.has_role(Role.LEADER):
+        own = Q(agency_id=user.agency_id)
+    elif user.has_role(Role.SPECIALIST) and user.department_id:
+        own = Q(agency_id=user.agency_id, department_id=user.department_id)
+    else:
+        return None
     return (
-        dossiers_visible_to(user)
+        Dossier.objects.filter(own | _handed_to(user))
+        .exclude(state=Dossier.State.DRAFT)
         .select_related("procedure", "procedure_version", "agency", "department", "assignee")
         .filter(pk=dossier_id)
         .first()

@@ -20,6 +20,7 @@ urlpatterns = [
         views_citizen.attachment,
         name="attachment",
     ),
+    path("ho-so-cua-toi/<int:pk>/ket-qua/<int:file_pk>/", views_citizen.result, name="result"),
     path(
         "ho-so-cua-toi/<int:pk>/thong-bao/<int:notice_pk>/",
         views_citizen.notice,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_desk
+from . import views_desk, views_processing
 
 app_name = "desk"
 
@@ -24,4 +24,22 @@ urlpatterns = [
         name="originals",
     ),
     path("ho-so/<int:pk>/tep/<int:attachment_pk>/", views_desk.attachment, name="attachment"),
+    # Results to hand over (desk).
+    path("tra-ket-qua/", views_processing.handover_queue, name="handover_queue"),
+    path("tra-ket-qua/<int:pk>/", views_processing.handover, name="handover"),
+    path("tra-ket-qua/<int:pk>/buu-dien/", views_processing.deliver_post, name="deliver_post"),
+    path("tra-ket-qua/<int:pk>/tai-quay/", views_processing.deliver_desk, name="deliver_desk"),
+    # Specialists and leaders.
+    path("xu-ly/", views_processing.queue, name="processing_queue"),
+    path("xu-ly/ho-so/<int:pk>/", views_processing.dossier, name="processing_dossier"),
+    path("xu-ly/ho-so/<int:pk>/phan-cong/", views_processing.assign, name="assign"),
+    path("xu-ly/ho-so/<int:pk>/nhan-xu-ly/", views_processing.take, name="take"),
+    path("xu-ly/ho-so/<int:pk>/ket-qua/", views_processing.propose_result, name="propose_result"),
+    path("xu-ly/ho-so/<int:pk>/tra-lai/", views_processing.propose_refusal, name="propose_refusal"),
+    path(
+        "xu-ly/ho-so/<int:pk>/to-trinh/<int:proposal_pk>/",
+        views_processing.decide,
+        name="decide",
+    ),
+    path("tong-quan/", views_processing.dashboard, name="dashboard"),
 ]

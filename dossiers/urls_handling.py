@@ -1,4 +1,4 @@
-"""Processing pages under /can-bo/xu-ly/ (namespace "handling"): pauses, hand-offs, apologies."""
+"""Deadline pages under /can-bo/lien-thong/ (namespace "handling"): hand-offs, pauses, apologies."""
 
 from django.urls import path
 
@@ -7,10 +7,10 @@ from . import views_handling as views
 app_name = "handling"
 
 urlpatterns = [
-    path("lien-thong/", views.inbox, name="inbox"),
-    path("lien-thong/<int:pk>/", views.handoff, name="handoff"),
-    path("lien-thong/<int:pk>/tiep-nhan/", views.handoff_receive, name="handoff_receive"),
-    path("lien-thong/<int:pk>/tra-lai/", views.handoff_return, name="handoff_return"),
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/", views.handoff, name="handoff"),
+    path("<int:pk>/tiep-nhan/", views.handoff_receive, name="handoff_receive"),
+    path("<int:pk>/tra-lai/", views.handoff_return, name="handoff_return"),
     path("ho-so/<int:pk>/", views.dossier, name="dossier"),
     path("ho-so/<int:pk>/yeu-cau-bo-sung/", views.request_supplement, name="request_supplement"),
     path("ho-so/<int:pk>/chuyen-lien-thong/", views.handoff_send, name="handoff_send"),

@@ -6,6 +6,7 @@ learn that a dossier exists by trying numbers. Views parse, call one service, an
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, cast
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.models import User
@@ -24,7 +26,7 @@ from procedures import presenters as procedure_presenters
 from procedures import selectors as procedure_selectors
 from procedures.models import ReturnMethod, ServiceLevel
 
-from . import explanation, notices, presenters, services
+from . import explanation, notices, presenters, processing, services
 from .errors import DossierError, DossierStateError, DossierValidationError
 from .files import check_upload
 from .forms import (
@@ -35,7 +37,7 @@ from .forms import (
     return_methods_for,
     uploadable_documents,
 )
-from .models import Attachment, Dossier, DossierEvent
+from .models import Attachment, Dossier, DossierEvent, Proposal
 
 # What the upload step accepts: one scan or photo per document.
 ACCEPTED_FILE_TYPES = ["PDF", "JPEG", "PNG"]
@@ -381,6 +383,13 @@ def _render_detail(
         {**_attachment_row(dossier, attachment), "kind": attachment.get_kind_display()}
         for attachment in _citizen_files(dossier)
     ]
+    results = [
+        {
+            **_attachment_row(dossier, attachment),
+            "url": reverse("dossiers:result", kwargs={"pk": dossier.pk, "file_pk": attachment.pk}),
+        }
+        for attachment in result_files(dossier)
+    ]
     notice_rows = [
         {
             "notice": item,
@@ -398,6 +407,7 @@ def _render_detail(
         "supplement_form": supplement_form if can_supplement else None,
         "withdraw_form": withdraw_form if can_withdraw else None,
         "files": files,
+        "results": results,
         "notices": notice_rows,
         "submitted_at": presenters.when(dossier.submitted_at),
         "appointment": presenters.when(dossier.appointment_at),
@@ -410,8 +420,9 @@ def _render_detail(
 
 
 def _citizen_files(dossier: Dossier) -> QuerySet[Attachment]:
-    # Answers exchanged between agencies during a hand-off are their working papers.
-    return dossier.attachments.exclude(kind=Attachment.Kind.HANDOFF)
+    # Answers exchanged between agencies during a hand-off are their working papers; results
+    # reach the citizen through `result` only, once approved.
+    return dossier.attachments.exclude(kind__in=[Attachment.Kind.HANDOFF, Attachment.Kind.RESULT])
 
 
 @require_safe
@@ -496,6 +507,7 @@ def private_file_response(
 @login_required
 def attachment(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     dossier = _own_dossier(request, pk)
+    # Result files are handed over through `result` only, once approved.
     item = get_object_or_404(_citizen_files(dossier), pk=file_pk)
     return private_file_response(
         item.file,
@@ -513,3 +525,33 @@ def notice(request: HttpRequest, pk: int, notice_pk: int) -> FileResponse:
     response = notices.notice_file_response(item)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- The result: /ho-so-cua-toi/<pk>/ket-qua/<file_pk>/ ----------------------------------------
+
+
+def result_files(dossier: Dossier) -> QuerySet[Attachment]:
+    """Approved result files the owner may download: level 4 online delivery, once done."""
+    if dossier.state != Dossier.State.DONE or dossier.return_method != ReturnMethod.ONLINE:
+        return Attachment.objects.none()
+    return dossier.attachments.filter(
+        kind=Attachment.Kind.RESULT, proposal__status=Proposal.Status.APPROVED
+    )
+
+
+@never_cache
+@require_safe
+@login_required
+def result(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+    """The owner downloads the result; the first download is the delivery (rule 10)."""
+    dossier = _own_dossier(request, pk)
+    item = get_object_or_404(result_files(dossier), pk=file_pk)
+    if dossier.delivered_at is None:
+        # A download a moment ago may have delivered it already: that is fine.
+        with contextlib.suppress(DossierStateError):
+            processing.dossier_deliver(
+                dossier_id=dossier.pk, actor=_user(request), method=ReturnMethod.ONLINE
+            )
+    return private_file_response(
+        item.file, content_type=item.content_type, filename=item.original_name, inline=False
+    )

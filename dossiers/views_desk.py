@@ -131,9 +131,14 @@ def _queue_rows(page: desk_queue.QueuePage) -> list[dict[str, Any]]:
 
 @never_cache
 @require_safe
-@desk_required
+@staff_role_required(Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER)
 def queue(request: HttpRequest) -> HttpResponse:
+    """/can-bo/: the desk's queue; specialists and leaders start on their own pages."""
     officer = _officer(request)
+    if not officer.has_role(Role.DESK_OFFICER):
+        if officer.has_role(Role.LEADER):
+            return redirect("desk:dashboard")
+        return redirect("desk:processing_queue")
     filters = desk_queue.QueueFilters.from_query(request.GET)
     agency_id = cast(int, officer.agency_id)
     page = desk_queue.desk_queue(

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from portal.models import Department, User
 from portal.roles import Role
 
-from . import apologies, clock, explanation, handoffs, notices, selectors
+from . import apologies, clock, explanation, handoffs, notices, selectors, work_queue
 from .errors import DossierError, DossierValidationError
 from .forms_desk import DeskForm, SupplementRequestForm
 from .forms_handling import ApologyForm, HandoffForm, HandoffReturnForm, SendBackForm
@@ -60,11 +60,11 @@ def _target_departments(dossier: Dossier) -> Any:
     return departments.select_related("agency").order_by("agency__name", "name")
 
 
-def _render(
-    request: HttpRequest, dossier: Dossier, *, forms: dict[str, DeskForm] | None = None
-) -> HttpResponse:
+def handling_context(
+    user: User, dossier: Dossier, *, forms: dict[str, DeskForm] | None = None
+) -> dict[str, Any]:
+    """What the deadline actions need, on this page and on the processing page."""
     forms = forms or {}
-    user = _user(request)
     data = dossier.procedure_version.data
     handling = is_handling_staff(user, dossier)
     leader = is_leader_of(user, dossier)
@@ -81,7 +81,7 @@ def _render(
         dossier.apologies.filter(status=Apology.Status.PENDING).select_related("drafted_by").first()
     )
     processing = dossier.state == Dossier.State.PROCESSING and dossier.forwarded_at is not None
-    context = {
+    return {
         "dossier": dossier,
         "version": data,
         "state_badge": STATE_BADGES.get(dossier.state, "badge-muted"),
@@ -90,16 +90,9 @@ def _render(
         "current_handoff": current,
         "handoffs": all_handoffs if lead_side else mine,
         "my_handoffs": [handoff for handoff in mine if handoff.is_open],
-        "steps": handoffs.process_steps(dossier) if lead_side else [],
         "explanation": explanation.explain_due(dossier) if lead_side else None,
         "lateness": lateness,
         "pending_apology": pending,
-        "apologies": dossier.apologies.select_related("drafted_by", "decided_by")
-        if lead_side
-        else [],
-        "pauses": dossier.pauses.all() if lead_side else [],
-        "events": dossier.events.select_related("actor") if lead_side else [],
-        "files": dossier.attachments.all(),
         "can_pause": handling and processing and current is None,
         "can_handoff": handling and processing and current is None,
         "can_apologise": handling and bool(lateness) and pending is None,
@@ -112,7 +105,32 @@ def _render(
         "apology_form": forms.get("apology_form") or ApologyForm(),
         "sendback_form": forms.get("sendback_form") or SendBackForm(),
     }
+
+
+def _render(
+    request: HttpRequest, dossier: Dossier, *, forms: dict[str, DeskForm] | None = None
+) -> HttpResponse:
+    context = handling_context(_user(request), dossier, forms=forms)
+    lead_side = context["lead_side"]
+    context.update(
+        {
+            "steps": handoffs.process_steps(dossier) if lead_side else [],
+            "apologies": dossier.apologies.select_related("drafted_by", "decided_by")
+            if lead_side
+            else [],
+            "pauses": dossier.pauses.all() if lead_side else [],
+            "events": dossier.events.select_related("actor") if lead_side else [],
+            "files": dossier.attachments.all(),
+        }
+    )
     return render(request, "dossiers/handling/dossier.html", context)
+
+
+def _back(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    """The lead agency goes back to its processing page, a receiving unit to this one."""
+    if work_queue.processing_dossier(user=_user(request), dossier_id=dossier.pk) is not None:
+        return redirect("desk:processing_dossier", pk=dossier.pk)
+    return redirect("handling:dossier", pk=dossier.pk)
 
 
 @never_cache
@@ -145,7 +163,7 @@ def _act(
         messages.error(request, error.message)
     else:
         messages.success(request, success)
-    return redirect("handling:dossier", pk=dossier.pk)
+    return _back(request, dossier)
 
 
 @require_POST

@@ -100,6 +100,7 @@ def seed_demo() -> dict[str, int]:
     Running it again changes nothing.
     """
     # The catalogue app builds on this one, hence the late import.
+    from dossiers.demo import seed_processing_demo
     from procedures import catalogue_io, demo_forms
     from procedures import services as procedure_services
     from procedures.models import Procedure
@@ -126,6 +127,7 @@ def seed_demo() -> dict[str, int]:
         if _ensure_account(account):
             counts["users_created"] += 1
     counts["dossiers_created"] = _ensure_demo_dossiers()
+    counts["dossiers_created"] += seed_processing_demo()
     return counts
 
 

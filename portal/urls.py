@@ -19,7 +19,7 @@ urlpatterns = [
     path("", include("procedures.urls")),
     path("", include("dossiers.urls")),
     path("can-bo/", include("dossiers.urls_desk")),
-    path("can-bo/xu-ly/", include("dossiers.urls_handling")),
+    path("can-bo/lien-thong/", include("dossiers.urls_handling")),
     path("", include("dossiers.urls_public")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -74,3 +74,27 @@ def desk_officer_for(dossier: Dossier, **kwargs):
 
 def specialist_department(dossier: Dossier):
     return DepartmentFactory(agency=dossier.agency)
+
+
+def forwarded_dossier(*, department=None, assignee=None, **kwargs) -> Dossier:
+    """A dossier being processed, forwarded by the desk to a department of its agency."""
+    dossier = DossierFactory(processing=True, **kwargs)
+    department = department or DepartmentFactory(agency=dossier.agency)
+    Dossier.objects.filter(pk=dossier.pk).update(
+        department=department, forwarded_at=timezone.now(), assignee=assignee
+    )
+    dossier.refresh_from_db()
+    return dossier
+
+
+def specialist_for(dossier: Dossier, **kwargs):
+    """A specialist of the dossier's handling department."""
+    return staff_user(
+        Role.SPECIALIST, agency=dossier.agency, department=dossier.department, **kwargs
+    )
+
+
+def leader_for(dossier: Dossier, **kwargs):
+    """A leader of the dossier's agency (in a department of their own)."""
+    kwargs.setdefault("department", DepartmentFactory(agency=dossier.agency))
+    return staff_user(Role.LEADER, agency=dossier.agency, **kwargs)

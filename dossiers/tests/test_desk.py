@@ -76,8 +76,19 @@ def test_anonymous_people_are_sent_to_log_in(client):
 @pytest.mark.parametrize("role", [Role.SPECIALIST, Role.LEADER, Role.IT_ADMIN])
 def test_other_staff_roles_are_not_the_desk(login_staff, role):
     client = login_staff(staff_user(role))
-    assert client.get(url("queue")).status_code == 403
+    response = client.get(url("queue"))
+    # Specialists and leaders start on their own pages; nobody else gets the desk's queue.
+    expected = {
+        Role.SPECIALIST: (302, url("processing_queue")),
+        Role.LEADER: (302, url("dashboard")),
+        Role.IT_ADMIN: (403, None),
+    }[role]
+    assert response.status_code == expected[0]
+    if expected[1]:
+        assert response["Location"] == expected[1]
+        assert "desk-queue" not in client.get(expected[1]).content.decode()
     assert client.get(url("walk_in")).status_code == 403
+    assert client.get(url("handover_queue")).status_code == 403
 
 
 def test_citizens_get_403(client):
@@ -265,8 +276,10 @@ def test_staff_of_the_agency_can_open_the_files_inline_and_nobody_else(client, l
     dossier = received_dossier_with_files()
     attachment = dossier.attachments.first()
     file_url = url("attachment", dossier.pk, attachment.pk)
+    department = specialist_department(dossier)
+    Dossier.objects.filter(pk=dossier.pk).update(department=department)
     for role in (Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER):
-        staff_client = login_staff(staff_user(role, agency=dossier.agency))
+        staff_client = login_staff(staff_user(role, agency=dossier.agency, department=department))
         response = staff_client.get(file_url)
         assert response.status_code == 200, role
         assert b"".join(response.streaming_content) == PDF_BYTES
@@ -276,6 +289,10 @@ def test_staff_of_the_agency_can_open_the_files_inline_and_nobody_else(client, l
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
         assert response["X-Frame-Options"] == "SAMEORIGIN"
         staff_client.logout()
+    # A specialist of another department of the same agency: not found.
+    elsewhere = login_staff(staff_user(Role.SPECIALIST, agency=dossier.agency))
+    assert elsewhere.get(file_url).status_code == 404
+    elsewhere.logout()
     other = login_staff(staff_user(Role.DESK_OFFICER, agency=AgencyFactory()))
     assert other.get(file_url).status_code == 404
     # The attachment of another dossier under this dossier's URL: not found either.
