@@ -36,6 +36,7 @@ from .errors import (
     DossierStateError,
     DossierValidationError,
 )
+from .files import check_upload
 from .models import Attachment, Delivery, Dossier, DossierEvent, Proposal
 from .services import _record, _save, _store_file
 
@@ -231,6 +232,8 @@ def dossier_propose_result(
         errors["result_files"] = _("Attach at most %(count)s files.") % {"count": MAX_RESULT_FILES}
     if errors:
         raise DossierValidationError(_("The result cannot be recorded yet."), field_errors=errors)
+    for upload in files:  # every file checked before any is stored
+        check_upload(upload, dossier=dossier)
     now = timezone.now()
     proposal = Proposal.objects.create(
         dossier=dossier,

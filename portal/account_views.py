@@ -18,6 +18,17 @@ class LoginView(tf.LoginView):
         (tf.LoginView.BACKUP_STEP, BackupTokenForm),
     )
 
+    def get_success_url(self) -> str:
+        """Without a `next` address, staff of an agency start in the staff area (/can-bo/ sends
+        the desk to its queue, specialists to theirs and leaders to the dashboard)."""
+        user = getattr(self.request, "user", None)
+        is_agency_staff = bool(
+            user is not None and user.is_authenticated and user.agency_id and user.is_officer
+        )
+        if is_agency_staff and not self.get_redirect_url():
+            return "/can-bo/"
+        return str(super().get_success_url())
+
     def get_form(self, step: str | None = None, **kwargs: object) -> Form:
         form = super().get_form(step=step, **kwargs)
         # The token form class comes from the device's method; only its wording is ours.

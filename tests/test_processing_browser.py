@@ -198,3 +198,32 @@ def test_demo_queue_and_dashboard_look_right(people):
     shot(leader, "processing-demo-dashboard")
     leader.goto("/can-bo/xu-ly/")
     shot(leader, "processing-demo-leader-queue")
+
+
+def test_desk_hands_over_a_result_at_the_desk(people):
+    call_command("seed_demo")
+    done = Dossier.objects.get(
+        state="done",
+        return_method="desk",
+        delivered_at=None,
+        applicant_name="Lê Thị Thu Hà",
+        proposals__isnull=False,
+    )
+    desk = people()
+    staff_log_in(desk, User.objects.get(username="motcua"), password=DEMO_PASSWORD)
+    desk.locator("#nav-handover").click()
+    row = desk.locator(f'#handover-queue tr[data-code="{done.code}"]')
+    expect(row).to_be_visible()
+    shot(desk, "processing-handover-queue")
+    row.locator("a.mono").click()
+    desk.locator("#id_collect-collector_name").fill("Lê Thị Thu Hà")
+    desk.locator('#form-collect button[type="submit"]').click()
+    expect(desk.locator("#id_collect-collector_name")).to_have_value("Lê Thị Thu Hà")
+    expect(desk.locator("#form-collect .errorlist")).to_be_visible()
+    desk.locator("#id_collect-collector_id_number").fill("054190007777")
+    desk.locator("#id_collect-id_check_note").fill("Đã đối chiếu CCCD bản gốc.")
+    desk.locator('#form-collect button[type="submit"]').click()
+    expect(desk.locator("#delivery")).to_contain_text("054190007777")
+    shot(desk, "processing-handover-recorded")
+    done.refresh_from_db()
+    assert done.delivered_at is not None

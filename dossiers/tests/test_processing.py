@@ -1,6 +1,9 @@
 """Processing by the department: assignment, result and refusal proposals, leader approval."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from dossiers import processing
@@ -224,10 +227,16 @@ def test_a_result_needs_text_and_a_real_file():
     fake = pdf_upload("ket-qua.pdf", b"MZ\x90\x00 not a pdf at all")
     with pytest.raises(DossierValidationError, match="not a PDF, JPEG or PNG"):
         processing.dossier_propose_result(
-            dossier_id=dossier.pk, actor=specialist, result_text="Kết quả", files=[fake]
+            dossier_id=dossier.pk,
+            actor=specialist,
+            result_text="Kết quả",
+            files=[pdf_upload("trang-1.pdf"), fake],
         )
     assert not Proposal.objects.exists()
     assert not dossier.attachments.exists()
+    # The good first file was not left behind on disk either.
+    private = Path(settings.PRIVATE_MEDIA_ROOT)
+    assert not private.exists() or not [p for p in private.rglob("*") if p.is_file()]
 
 
 @pytest.mark.parametrize("who", ["unassigned_colleague", "other_department", "other_agency"])

@@ -250,3 +250,37 @@ def test_desk_cannot_post_processing_actions(login_staff):
     client = login_staff(desk_officer_for(dossier))
     assert client.post(url("take", dossier.pk)).status_code == 403
     assert client.post(url("propose_result", dossier.pk)).status_code == 403
+
+
+# --- Where staff land --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        (Role.DESK_OFFICER, "/can-bo/"),
+        (Role.SPECIALIST, "/can-bo/xu-ly/"),
+        (Role.LEADER, "/can-bo/tong-quan/"),
+    ],
+)
+def test_staff_land_on_their_own_page_after_logging_in(client, role, landing):
+    from tests.factories import PASSWORD, totp_device
+    from tests.helpers import two_factor_login
+
+    user = staff_user(role)
+    response = two_factor_login(
+        client, username=user.username, password=PASSWORD, device=totp_device(user)
+    )
+    assert response.status_code == 302 and response["Location"] == "/can-bo/"
+    page = client.get("/can-bo/", follow=True)
+    assert page.status_code == 200
+    assert page.request["PATH_INFO"] == landing
+
+
+def test_citizens_still_land_on_their_profile(client):
+    from tests.factories import PASSWORD, UserFactory
+    from tests.helpers import two_factor_login
+
+    citizen = UserFactory()
+    response = two_factor_login(client, username=citizen.national_id, password=PASSWORD)
+    assert response["Location"] == reverse("portal:profile")
