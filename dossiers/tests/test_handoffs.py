@@ -318,3 +318,24 @@ def test_the_control_slip_lists_reception_and_every_hand_off(clock, case, tax):
     assert again.pk == notice.pk and again.file.name == notice.file.name
     # The citizen's notices never include it.
     assert not notices.notices_for(dossier).filter(kind=Notice.Kind.CONTROL_SLIP).exists()
+
+
+def test_the_receiving_unit_is_told_and_the_result_waits_for_the_step(clock, case, tax):
+    from dossiers import processing
+    from portal.models import Notification
+
+    dossier, specialist, receiver = case
+    _send(clock, dossier, specialist, tax[1])
+    message = Notification.objects.get(user=receiver, template="queue_new_dossier")
+    assert message.context["code"] == dossier.code
+    assert message.context["due"] == "09:00 04/12/2026"
+    assert "/can-bo/lien-thong/" in message.context["url"]
+    leader = staff_user(Role.LEADER, agency=dossier.agency)
+    with pytest.raises(DossierStateError):
+        processing.dossier_propose_result(
+            dossier_id=dossier.pk,
+            actor=leader,
+            result_text="Xong",
+            files=[pdf_upload("ket-qua.pdf")],
+        )
+    assert not dossier.proposals.exists()
