@@ -173,8 +173,13 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 name="dossier_agency_undelivered",
                 condition=Q(state="done", delivered_at__isnull=True),
             ),
-            # The leader's dashboard: dossiers finished this month.
-            models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished"),
+            # The leader's dashboard: dossiers finished this month (open ones are left out, so
+            # the desk queue keeps reading `dossier_agency_queue`).
+            models.Index(
+                fields=["agency", "finished_at"],
+                name="dossier_agency_finished",
+                condition=Q(finished_at__isnull=False),
+            ),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
             models.Index(fields=["procedure", "state"], name="dossier_procedure_state"),
         ]

@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='dossier',
-            index=models.Index(fields=['agency', 'finished_at'], name='dossier_agency_finished'),
+            index=models.Index(condition=models.Q(('finished_at__isnull', False)), fields=['agency', 'finished_at'], name='dossier_agency_finished'),
         ),
         migrations.AddField(
             model_name='delivery',

@@ -16,6 +16,7 @@ from dossiers.tests.factories import (
     leader_for,
     specialist_for,
 )
+from portal import workdays
 from procedures.tests.factories import ProcedureFactory
 from tests.factories import AgencyFactory, DepartmentFactory
 
@@ -209,3 +210,19 @@ def test_the_queues_read_their_partial_indexes():
         ).order_by("finished_at", "pk")
     )
     assert "dossier_agency_undelivered" in handover_plan
+
+
+def test_one_walk_gives_the_same_working_hours_as_each_pair():
+    dues = [
+        local((10, 2), 9),
+        local((11, 20), 9),
+        local((11, 24), 10),
+        local((11, 25), 8),
+        local((11, 27), 10),
+        local((12, 31), 16),
+        local((11, 20), 9),  # twice
+    ]
+    hours = work_queue.working_hours_to(NOW, dues)
+    for due in dues:
+        pair = (due, NOW) if due < NOW else (NOW, due)
+        assert hours[due] == workdays.working_hours_between(*pair), due
