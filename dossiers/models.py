@@ -254,6 +254,13 @@ class DossierEvent(models.Model):
         COMPLETED = "completed", _("Result ready")
         DELIVERED = "delivered", _("Result delivered")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        RESUMED = "resumed", _("Processing resumed")
+        HANDOFF_SENT = "handoff_sent", _("Handed to another unit")
+        HANDOFF_RECEIVED = "handoff_received", _("Received by the other unit")
+        HANDOFF_RETURNED = "handoff_returned", _("Handed back")
+        APOLOGY_DRAFTED = "apology_drafted", _("Apology drafted")
+        APOLOGY_SENT_BACK = "apology_sent_back", _("Apology sent back")
+        APOLOGY_APPROVED = "apology_approved", _("Apology and new appointment")
         ASSIGNED = "assigned", _("Assigned to a specialist")
         RESULT_PROPOSED = "result_proposed", _("Result proposed for approval")
         REFUSAL_PROPOSED = "refusal_proposed", _("Refusal proposed for approval")
@@ -309,6 +316,7 @@ class Attachment(models.Model):
         DOCUMENT = "document", _("Document")
         SUPPLEMENT = "supplement", _("Supplement")
         RESULT = "result", _("Result")
+        HANDOFF = "handoff", _("Inter-agency answer")
 
     dossier = models.ForeignKey(
         Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments"
@@ -366,6 +374,8 @@ class Notice(models.Model):
         RECEIPT = "receipt", _("Receipt and appointment slip")
         SUPPLEMENT_REQUEST = "supplement_request", _("Supplement request")
         REFUSAL = "refusal", _("Refusal to receive")
+        APOLOGY = "apology", _("Apology and new appointment")
+        CONTROL_SLIP = "control_slip", _("Processing control slip")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Being prepared")
@@ -409,6 +419,198 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.get_kind_display()}"
+
+
+# --- Deadlines: pauses, inter-agency hand-offs, apologies (DESIGN.md §2 rules 8-9, §6) ------
+
+
+class ClockPause(models.Model):
+    """An interval when the processing clock stood still, waiting for the citizen."""
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="pauses"
+    )
+    started_at = models.DateTimeField(_("paused"))
+    ended_at = models.DateTimeField(_("resumed"), null=True, blank=True)
+    working_hours = models.DecimalField(
+        _("working hours paused"), max_digits=10, decimal_places=4, null=True, blank=True
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("paused by"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_before = models.DateTimeField(_("due before the pause"))
+    due_after = models.DateTimeField(_("due after the pause"), null=True, blank=True)
+    appointment_before = models.DateTimeField(_("appointment before the pause"), null=True)
+    appointment_after = models.DateTimeField(_("appointment after the pause"), null=True)
+
+    class Meta:
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"], condition=Q(ended_at=None), name="clock_pause_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Handoff(models.Model):
+    """One inter-agency (liên thông) step: the dossier goes to another unit and comes back."""
+
+    class Result(models.TextChoices):
+        OPEN = "open", _("In progress")
+        EARLY = "early", _("Early")
+        ON_TIME = "on_time", _("On time")
+        LATE = "late", _("Late")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="handoffs"
+    )
+    from_agency = models.ForeignKey(
+        Agency, verbose_name=_("from agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    from_department = models.ForeignKey(
+        Department, verbose_name=_("from department"), on_delete=models.PROTECT, related_name="+"
+    )
+    giver = models.ForeignKey(
+        User, verbose_name=_("handed over by"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("to agency"),
+        on_delete=models.PROTECT,
+        related_name="handoffs_received",
+    )
+    to_department = models.ForeignKey(
+        Department,
+        verbose_name=_("to department"),
+        on_delete=models.PROTECT,
+        related_name="handoffs_received",
+    )
+    task = models.TextField(_("what is asked"))
+    sent_at = models.DateTimeField(_("sent"))
+    working_days = models.DecimalField(_("working days allowed"), max_digits=5, decimal_places=2)
+    due_at = models.DateTimeField(_("sub-deadline"))
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    receiver = models.ForeignKey(
+        User,
+        verbose_name=_("received by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("handed back"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        User,
+        verbose_name=_("handed back by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    outcome_file = models.ForeignKey(
+        Attachment,
+        verbose_name=_("answer file"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("inter-agency hand-off")
+        verbose_name_plural = _("inter-agency hand-offs")
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            # A dossier is in one place at a time.
+            models.UniqueConstraint(
+                fields=["dossier"], condition=Q(returned_at=None), name="handoff_one_open"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["to_department", "sent_at"],
+                name="handoff_inbox",
+                condition=Q(returned_at=None),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} → {self.to_department}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_at is None
+
+    def result_at(self, now: datetime) -> str:
+        """Early / on time / late against the sub-deadline (an open step is judged at `now`)."""
+        from django.utils import timezone
+
+        if self.returned_at is None:
+            return self.Result.LATE if now > self.due_at else self.Result.OPEN
+        if self.returned_at > self.due_at:
+            return self.Result.LATE
+        if timezone.localdate(self.returned_at) < timezone.localdate(self.due_at):
+            return self.Result.EARLY
+        return self.Result.ON_TIME
+
+
+class Apology(models.Model):
+    """A late dossier's apology and new appointment (Phiếu xin lỗi và hẹn lại ngày trả kết quả).
+
+    Drafted by the handling department, approved by a leader; only then does the citizen's
+    appointment move. The legal due time never moves: statistics keep the original date.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting the leader")
+        APPROVED = "approved", _("Approved and sent")
+        SENT_BACK = "sent_back", _("Sent back")
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="apologies"
+    )
+    reason = models.TextField(_("reason for the delay"))
+    previous_appointment_at = models.DateTimeField(_("previous appointment"))
+    new_appointment_at = models.DateTimeField(_("new appointment"))
+    drafted_by = models.ForeignKey(
+        User, verbose_name=_("drafted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    drafted_at = models.DateTimeField(_("drafted"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("leader's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("apology")
+        verbose_name_plural = _("apologies")
+        ordering = ["drafted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=Q(status="pending"),
+                name="apology_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.get_status_display()}"
 
 
 class Proposal(models.Model):

@@ -37,12 +37,15 @@ TEMPLATES = {
     Notice.Kind.RECEIPT: "dossiers/pdf/receipt.html",
     Notice.Kind.SUPPLEMENT_REQUEST: "dossiers/pdf/supplement_request.html",
     Notice.Kind.REFUSAL: "dossiers/pdf/refusal.html",
+    Notice.Kind.APOLOGY: "dossiers/pdf/apology.html",
+    Notice.Kind.CONTROL_SLIP: "dossiers/pdf/control_slip.html",
 }
 # The event each notice records, when `schedule()` is not told which one.
 EVENT_KINDS = {
     Notice.Kind.RECEIPT: DossierEvent.Kind.ACCEPTED,
     Notice.Kind.SUPPLEMENT_REQUEST: DossierEvent.Kind.SUPPLEMENT_REQUESTED,
     Notice.Kind.REFUSAL: DossierEvent.Kind.REFUSED,
+    Notice.Kind.APOLOGY: DossierEvent.Kind.APOLOGY_APPROVED,
 }
 # Legal form texts: Vietnamese whatever the interface language (STYLE.md).
 DOCUMENT_FORMS = {
@@ -143,8 +146,15 @@ def render_pending(*, older_than_seconds: int = 60, limit: int = 100) -> int:
 
 
 def notices_for(dossier: Dossier) -> QuerySet[Notice]:
-    """The notices of a dossier, oldest first (the caller has checked who may see it)."""
-    return Notice.objects.filter(dossier=dossier).order_by("created_at", "pk")
+    """The notices of a dossier, oldest first (the caller has checked who may see it).
+
+    The control slip is the agencies' working paper (it names officers): staff pages only.
+    """
+    return (
+        Notice.objects.filter(dossier=dossier)
+        .exclude(kind=Notice.Kind.CONTROL_SLIP)
+        .order_by("created_at", "pk")
+    )
 
 
 def notice_file_response(notice: Notice) -> FileResponse:
@@ -300,4 +310,99 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "reasons": [line.strip(" -•\t") for line in reasons.splitlines() if line.strip()],
         "lookup_url": url,
         "qr": _qr_data_uri(url),
+        "issued_at": _time_and_date(issued),
+        **_deadline_context(notice),
     }
+
+
+# --- Apology and control slip ----------------------------------------------------------------
+
+RESULTS = {"open": "Đang xử lý", "early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+# Events that change what the control slip shows: a new slip is made after each of them.
+SLIP_EVENTS = (
+    DossierEvent.Kind.ACCEPTED,
+    DossierEvent.Kind.FORWARDED,
+    DossierEvent.Kind.HANDOFF_SENT,
+    DossierEvent.Kind.HANDOFF_RECEIVED,
+    DossierEvent.Kind.HANDOFF_RETURNED,
+    DossierEvent.Kind.RESUMED,
+    DossierEvent.Kind.APOLOGY_APPROVED,
+    DossierEvent.Kind.COMPLETED,
+    DossierEvent.Kind.REJECTED,
+)
+
+
+def _working_hours_text(hours: Decimal) -> str:
+    days, rest = divmod(hours, 8)
+    parts = []
+    if days:
+        parts.append(f"{int(days)} ngày")
+    if rest:
+        parts.append(
+            f"{format(rest.quantize(Decimal('0.1')).normalize(), 'f').replace('.', ',')} giờ"
+        )
+    return "quá " + " ".join(parts) + " làm việc" if parts else ""
+
+
+def _deadline_context(notice: Notice) -> dict[str, Any]:
+    dossier, event = notice.dossier, notice.event
+    if notice.kind == Notice.Kind.APOLOGY and event is not None:
+        data = event.data or {}
+        previous = data.get("previous_appointment_at")
+        new = data.get("appointment_at")
+        return {
+            "apology_reason": event.reason,
+            "apology_previous": _time_and_date(datetime.fromisoformat(previous))
+            if previous
+            else "",
+            "apology_new": _time_and_date(datetime.fromisoformat(new)) if new else "",
+            "approver_name": event.actor.full_name if event.actor else "",
+            "due_at": _time_and_date(dossier.due_at),
+        }
+    if notice.kind == Notice.Kind.CONTROL_SLIP:
+        from .handoffs import process_steps  # hand-offs build on notices
+
+        # Judged as of the event the slip was made for, so a stored slip never changes.
+        as_of = event.created_at if event else notice.created_at
+        steps = [
+            {
+                "number": step.number,
+                "kind": step.kind,
+                "giver": step.giver,
+                "receiver": step.receiver,
+                "task": step.task,
+                "sent_at": _short(step.sent_at),
+                "received_at": _short(step.received_at),
+                "done_at": _short(step.done_at),
+                "due_at": _short(step.due_at),
+                "result": RESULTS.get(step.result, ""),
+                "late": _working_hours_text(step.late_hours),
+            }
+            for step in process_steps(dossier, now=as_of)
+        ]
+        return {
+            "steps": steps,
+            "due_at": _time_and_date(dossier.due_at),
+            "appointment_moved": dossier.appointment_at != dossier.due_at,
+            "slip_made_at": _time_and_date(as_of),
+        }
+    return {}
+
+
+def _short(moment: datetime | None) -> str:
+    local = _local(moment)
+    return local.strftime("%H:%M %d/%m/%Y") if local else ""
+
+
+def control_slip(dossier: Dossier) -> Notice:
+    """The control slip as of the dossier's latest step, made on first demand and kept.
+
+    Every step that changes the slip is an event, so a stored slip is reused until the next one.
+    """
+    event = dossier.events.filter(kind__in=SLIP_EVENTS).order_by("-pk").first()
+    notice, _created = Notice.objects.get_or_create(
+        dossier=dossier, kind=Notice.Kind.CONTROL_SLIP, event=event
+    )
+    if notice.status != Notice.Status.READY:
+        notice = render(notice.pk) or notice
+    return notice

@@ -78,3 +78,44 @@ def dossier_returned(dossier: Dossier, *, reason: str) -> None:
 
 def dossier_withdrawn(dossier: Dossier) -> None:
     _to_applicant(dossier, "dossier_withdrawn", "withdrawn")
+
+
+# --- Processing clock, hand-offs and apologies ------------------------------------------
+
+
+def processing_resumed(dossier: Dossier) -> None:
+    _to_applicant(dossier, "dossier_resumed", _event_key(dossier, "resumed"))
+
+
+def dossier_apology(dossier: Dossier, *, previous: object, reason: str) -> None:
+    _to_applicant(
+        dossier,
+        "dossier_apology",
+        _event_key(dossier, "apology"),
+        appointment=_when(previous),
+        new_appointment=_when(dossier.appointment_at),
+        reason=reason,
+    )
+
+
+def to_staff(
+    dossier: Dossier, users: object, *, key: str, step_name: str, due: object, url: str
+) -> None:
+    """Tell staff that a dossier waits for them (a hand-off, an answer, an apology to approve)."""
+    from portal.notifications import notify
+
+    for user in users:  # type: ignore[attr-defined]
+        notify(
+            template="queue_new_dossier",
+            context={
+                "code": dossier.code or "",
+                "procedure_name": dossier.procedure_version.data.get("name", ""),
+                "step_name": step_name,
+                "due": _when(due),
+                "url": f"{settings.PORTAL_BASE_URL}{url}",
+                "applicant_name": user.full_name,
+            },
+            dedupe_key=f"dossier:{dossier.pk}:{_event_key(dossier, key)}:{user.pk}",
+            user=user,
+            channels=("email",),
+        )

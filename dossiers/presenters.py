@@ -154,7 +154,16 @@ def dossier_status(dossier: Dossier, events: list[DossierEvent]) -> Status:
             short=_("Add the requested documents"),
         )
     if state == Dossier.State.PROCESSING:
-        if dossier.department_id and dossier.department:
+        handed = _last_event(
+            events, DossierEvent.Kind.HANDOFF_SENT, DossierEvent.Kind.HANDOFF_RETURNED
+        )
+        if handed is not None and handed.kind == DossierEvent.Kind.HANDOFF_SENT:
+            who = _("%(unit)s, %(agency)s, for an inter-agency step (%(lead)s coordinates)") % {
+                "unit": handed.data.get("to_department", ""),
+                "agency": handed.data.get("to_agency", ""),
+                "lead": agency,
+            }
+        elif dossier.department_id and dossier.department:
             who = _("%(department)s, %(agency)s") % {
                 "department": dossier.department.name,
                 "agency": agency,
@@ -258,6 +267,23 @@ def _entry_text(dossier: Dossier, event: DossierEvent) -> str:
         return _("The result was handed over.")
     if kind == DossierEvent.Kind.WITHDRAWN:
         return _("You withdrew the dossier.")
+    if kind == DossierEvent.Kind.RESUMED:
+        return _("Your documents arrived: processing resumed. New appointment: %(time)s.") % {
+            "time": when(parse_datetime(data.get("appointment_at") or "") or None)
+        }
+    if kind == DossierEvent.Kind.HANDOFF_SENT:
+        return _("Part of the work was handed to %(unit)s, %(agency)s.") % {
+            "unit": data.get("to_department", ""),
+            "agency": data.get("to_agency", ""),
+        }
+    if kind == DossierEvent.Kind.HANDOFF_RETURNED:
+        return _("%(unit)s did its part and handed the dossier back.") % {
+            "unit": data.get("to_department", "")
+        }
+    if kind == DossierEvent.Kind.APOLOGY_APPROVED:
+        return _("The agency apologised for the delay. New appointment: %(time)s.") % {
+            "time": when(parse_datetime(data.get("appointment_at") or "") or None)
+        }
     return ""
 
 
@@ -268,6 +294,13 @@ _NOTE_KINDS = {
     DossierEvent.Kind.REFUSED,
     DossierEvent.Kind.REJECTED,
     DossierEvent.Kind.WITHDRAWN,
+    DossierEvent.Kind.APOLOGY_APPROVED,
+}
+# The agencies' internal steps: not part of the citizen's timeline.
+_INTERNAL_KINDS = {
+    DossierEvent.Kind.HANDOFF_RECEIVED,
+    DossierEvent.Kind.APOLOGY_DRAFTED,
+    DossierEvent.Kind.APOLOGY_SENT_BACK,
 }
 
 
@@ -294,6 +327,7 @@ def dossier_timeline(dossier: Dossier, events: list[DossierEvent]) -> list[Timel
             else [],
         )
         for event in events
+        if event.kind not in _INTERNAL_KINDS
     ]
 
 

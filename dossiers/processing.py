@@ -83,6 +83,15 @@ def _require_with_department(dossier: Dossier) -> None:
         raise DossierStateError(_("This dossier is not being processed by a department."))
 
 
+def _require_not_handed_off(dossier: Dossier) -> None:
+    handoff = dossier.handoffs.filter(returned_at=None).select_related("to_department").first()
+    if handoff is not None:
+        raise DossierStateError(
+            _("The dossier is with %(unit)s for an inter-agency step; wait until it comes back.")
+            % {"unit": handoff.to_department.name}
+        )
+
+
 def _require_handler(dossier: Dossier, user: User) -> None:
     if not can_handle(user, dossier):
         raise DossierPermissionError(
@@ -211,6 +220,7 @@ def dossier_propose_result(
     dossier = selectors.dossier_for_update(dossier_id=dossier_id)
     _require_with_department(dossier)
     _require_handler(dossier, actor)
+    _require_not_handed_off(dossier)
     if _pending(dossier) is not None:
         raise DossierStateError(_("A proposal for this dossier is already awaiting a decision."))
     errors: dict[str, str] = {}
@@ -269,6 +279,7 @@ def dossier_propose_refusal(*, dossier_id: int, actor: User, reasons: str) -> Pr
     dossier = selectors.dossier_for_update(dossier_id=dossier_id)
     _require_with_department(dossier)
     _require_handler(dossier, actor)
+    _require_not_handed_off(dossier)
     if _pending(dossier) is not None:
         raise DossierStateError(_("A proposal for this dossier is already awaiting a decision."))
     if not reasons.strip():

@@ -432,6 +432,9 @@ def dossier_supplement(
         reason=note.strip(),
         data={"documents": sorted(files)},
     )
+    from .clock import clock_resume  # the clock builds on these services
+
+    clock_resume(dossier, at=timezone.now(), actor=actor)
     return dossier
 
 

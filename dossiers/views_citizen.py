@@ -26,7 +26,7 @@ from procedures import presenters as procedure_presenters
 from procedures import selectors as procedure_selectors
 from procedures.models import ReturnMethod, ServiceLevel
 
-from . import notices, presenters, processing, services
+from . import explanation, notices, presenters, processing, services
 from .errors import DossierError, DossierStateError, DossierValidationError
 from .files import check_upload
 from .forms import (
@@ -381,7 +381,7 @@ def _render_detail(
         withdraw_form = WithdrawForm()
     files = [
         {**_attachment_row(dossier, attachment), "kind": attachment.get_kind_display()}
-        for attachment in dossier.attachments.exclude(kind=Attachment.Kind.RESULT)
+        for attachment in _citizen_files(dossier)
     ]
     results = [
         {
@@ -411,8 +411,18 @@ def _render_detail(
         "notices": notice_rows,
         "submitted_at": presenters.when(dossier.submitted_at),
         "appointment": presenters.when(dossier.appointment_at),
+        "legal_due": presenters.when(dossier.due_at)
+        if dossier.due_at and dossier.due_at != dossier.appointment_at
+        else "",
+        "explanation": explanation.explain_due(dossier),
     }
     return render(request, "dossiers/citizen/detail.html", context, status=status_code)
+
+
+def _citizen_files(dossier: Dossier) -> QuerySet[Attachment]:
+    # Answers exchanged between agencies during a hand-off are their working papers; results
+    # reach the citizen through `result` only, once approved.
+    return dossier.attachments.exclude(kind__in=[Attachment.Kind.HANDOFF, Attachment.Kind.RESULT])
 
 
 @require_safe
@@ -498,7 +508,7 @@ def private_file_response(
 def attachment(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     dossier = _own_dossier(request, pk)
     # Result files are handed over through `result` only, once approved.
-    item = get_object_or_404(dossier.attachments.exclude(kind=Attachment.Kind.RESULT), pk=file_pk)
+    item = get_object_or_404(_citizen_files(dossier), pk=file_pk)
     return private_file_response(
         item.file,
         content_type=item.content_type,

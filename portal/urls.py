@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("dossiers.urls")),
     path("can-bo/", include("dossiers.urls_desk")),
     path("can-bo/bao-cao/", include("reporting.urls_staff")),
+    path("can-bo/lien-thong/", include("dossiers.urls_handling")),
     path("", include("dossiers.urls_public")),
     path("", include("reporting.urls_public")),
     path("", include("feedback.urls")),

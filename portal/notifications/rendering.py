@@ -16,6 +16,7 @@ dossier_received       code, procedure_name, agency_name, lookup_url
 supplement_requested   code, procedure_name, reason, documents (list of str), lookup_url
 dossier_accepted       code, procedure_name, agency_name, appointment, lookup_url
 dossier_forwarded      code, procedure_name, agency_name, department_name, lookup_url
+dossier_resumed        code, procedure_name, agency_name, appointment, lookup_url
 dossier_apology        code, procedure_name, agency_name, appointment (old), new_appointment,
                        reason, lookup_url
 result_ready           code, procedure_name, agency_name, lookup_url
@@ -51,6 +52,7 @@ CITIZEN_TEMPLATES = (
     "supplement_requested",
     "dossier_accepted",
     "dossier_forwarded",
+    "dossier_resumed",
     "dossier_apology",
     "result_ready",
     "result_delivered",

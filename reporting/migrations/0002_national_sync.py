@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0004_deadline_alerts_sync_index'),
+        ('dossiers', '0005_deadline_alerts_sync_index'),
         ('reporting', '0001_reports'),
     ]
 

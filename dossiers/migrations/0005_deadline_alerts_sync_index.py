@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0003_processing_proposals_delivery'),
+        ('dossiers', '0004_deadlines_handoffs_apologies'),
         ('portal', '0003_notification_outbox'),
         ('procedures', '0003_popular_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
