@@ -13,6 +13,10 @@ class DossierStateError(DossierError):
     pass
 
 
+class FeesOutstandingError(DossierStateError):
+    """Fees the procedure requires at this step are not paid (or exempted) yet."""
+
+
 class DossierPermissionError(DossierError):
     pass
 

@@ -38,7 +38,13 @@ from .errors import (
 )
 from .files import check_upload
 from .models import Attachment, Delivery, Dossier, DossierEvent, Proposal
-from .services import _record, _save, _store_file
+from .services import (
+    _record,
+    _refund_payments,
+    _require_fees_paid_before_delivery,
+    _save,
+    _store_file,
+)
 
 MAX_RESULT_FILES = 5
 
@@ -418,6 +424,8 @@ def _return_from_processing(dossier: Dossier, proposal: Proposal) -> None:
         data={"proposal": proposal.pk, "proposed_by": proposal.proposed_by_id},
     )
     _to_applicant(dossier, "dossier_returned", "returned", reason=proposal.text)
+    # Rule 11: the agency could not deliver, so fees already paid go back.
+    _refund_payments(dossier, actor=approver, reason=proposal.text)
 
 
 # --- Delivery of the result ----------------------------------------------------------------
@@ -475,6 +483,8 @@ def dossier_deliver(
             _("The result was already handed over on %(time)s.")
             % {"time": _when(dossier.delivered_at)}
         )
+    # Fees due at the result are paid (or exempted) before it is handed over.
+    _require_fees_paid_before_delivery(dossier)
     now = timezone.now()
     delivery = Delivery(dossier=dossier, method=method, delivered_at=now, recorded_by=actor)
     errors: dict[str, str] = {}

@@ -31,6 +31,7 @@ from .errors import (  # noqa: F401 - DossierError is re-exported for views
     DossierPermissionError,
     DossierStateError,
     DossierValidationError,
+    FeesOutstandingError,
 )
 from .files import check_upload
 from .models import Attachment, Dossier, DossierEvent, Notice
@@ -114,6 +115,19 @@ def _require_fees_paid_before_processing(dossier: Dossier) -> None:
             _(
                 "The fees of this dossier must be paid before it is processed: record the "
                 "payment (or the exemption) first, then accept."
+            )
+        )
+
+
+def _require_fees_paid_before_delivery(dossier: Dossier) -> None:
+    from payments.selectors import dossier_fees_settled
+    from procedures.models import FeeDue
+
+    if not dossier_fees_settled(dossier, due=FeeDue.AT_RESULT):
+        raise FeesOutstandingError(
+            _(
+                "The fees of this dossier must be paid before the result is handed over: record "
+                "the payment (or the exemption) first."
             )
         )
 

@@ -6,7 +6,6 @@ learn that a dossier exists by trying numbers. Views parse, call one service, an
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any, cast
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,7 +26,12 @@ from procedures import selectors as procedure_selectors
 from procedures.models import ReturnMethod, ServiceLevel
 
 from . import explanation, notices, presenters, processing, services
-from .errors import DossierError, DossierStateError, DossierValidationError
+from .errors import (
+    DossierError,
+    DossierStateError,
+    DossierValidationError,
+    FeesOutstandingError,
+)
 from .files import check_upload
 from .forms import (
     DraftForm,
@@ -542,16 +546,20 @@ def result_files(dossier: Dossier) -> QuerySet[Attachment]:
 @never_cache
 @require_safe
 @login_required
-def result(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+def result(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
     """The owner downloads the result; the first download is the delivery (rule 10)."""
     dossier = _own_dossier(request, pk)
     item = get_object_or_404(result_files(dossier), pk=file_pk)
     if dossier.delivered_at is None:
-        # A download a moment ago may have delivered it already: that is fine.
-        with contextlib.suppress(DossierStateError):
+        try:
             processing.dossier_deliver(
                 dossier_id=dossier.pk, actor=_user(request), method=ReturnMethod.ONLINE
             )
+        except FeesOutstandingError as error:
+            messages.error(request, error.message)
+            return redirect("dossiers:detail", pk=dossier.pk)
+        except DossierStateError:
+            pass  # a download a moment ago delivered it already: that is fine
     return private_file_response(
         item.file, content_type=item.content_type, filename=item.original_name, inline=False
     )

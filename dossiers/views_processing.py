@@ -26,7 +26,11 @@ from procedures.models import ReturnMethod
 from . import dashboard as leader_dashboard
 from . import processing, selectors, work_queue
 from . import queue as desk_queue
-from .errors import DossierError, DossierValidationError
+from .errors import (
+    DossierError,
+    DossierValidationError,
+    FeesOutstandingError,
+)
 from .forms_desk import DeskForm
 from .forms_processing import (
     AssignForm,
@@ -500,6 +504,10 @@ def _deliver(
     except DossierValidationError as error:
         messages.error(request, error.message)
         form.add_service_errors(error, None)
+        return _render_handover(request, dossier, forms={form_name: form})
+    except FeesOutstandingError as error:
+        # Keep what was typed: the officer records the payment, then hands over.
+        messages.error(request, error.message)
         return _render_handover(request, dossier, forms={form_name: form})
     except DossierError as error:
         messages.error(request, error.message)
