@@ -245,8 +245,13 @@ def _unique(users: list[User]) -> list[User]:
 # --- Messages --------------------------------------------------------------------------------
 
 
-def staff_dossier_url(dossier: Dossier) -> str:
-    return settings.PORTAL_BASE_URL + reverse("desk:dossier", args=[dossier.pk])
+def staff_dossier_url(dossier: Dossier, user: User | None = None) -> str:
+    """Where the warned person works on the dossier: the processing page once it is with a
+    department (specialists, leaders), the desk's page while it is still at the desk (leaders
+    open every dossier of their agency on the processing page)."""
+    at_desk = dossier.forwarded_at is None and (user is None or not user.has_role(Role.LEADER))
+    name = "desk:dossier" if at_desk else "desk:processing_dossier"
+    return settings.PORTAL_BASE_URL + reverse(name, args=[dossier.pk])
 
 
 def _when(moment: datetime | None) -> str:
@@ -270,13 +275,16 @@ def _messages(
         "agency_name": dossier.agency.name,
         "due": _when(deadline),
         "received_at": _when(dossier.accepted_at),
-        "url": staff_dossier_url(dossier),
     }
     stamp = int(deadline.timestamp())
     return [
         {
             "template": TEMPLATES[kind],
-            "context": {**context, "applicant_name": user.full_name},
+            "context": {
+                **context,
+                "applicant_name": user.full_name,
+                "url": staff_dossier_url(dossier, user),
+            },
             "dedupe_key": f"deadline:{kind}:{dossier.pk}:{stamp}:u{user.pk}",
             "user": user,
         }

@@ -132,12 +132,14 @@ def test_once_per_threshold_to_assignee_and_leaders(office):
     assert len(messages_of(office["director"], "dossier_overdue")) == 2  # e-mail + SMS
     assert dossier.deadline_alerts.count() == 2
 
-    # The messages say what and where: the code, the due time, a link to the dossier page.
+    # The messages say what and where: the code, the due time, a link to the page where the
+    # department works on the dossier (the desk's page is for desk officers only).
     email = Notification.objects.get(user=office["assignee"], template="dossier_overdue")
     subject, text, html = rendering.render_email(email.template, email.context, "vi")
     assert dossier.code in subject
     assert "15:00 30/11/2026" in text
-    assert f"/can-bo/ho-so/{dossier.pk}/" in text and f"/can-bo/ho-so/{dossier.pk}/" in html
+    page = f"/can-bo/xu-ly/ho-so/{dossier.pk}/"
+    assert page in text and page in html
     sms = Notification.objects.get(
         user=office["director"], template="dossier_overdue", channel="sms"
     )
@@ -245,6 +247,10 @@ def test_forward_breach_warns_desk_and_leaders_once(office):
     email = Notification.objects.get(user=office["desk"], channel="email")
     _subject, text, _html = rendering.render_email(email.template, email.context, "vi")
     assert dossier.code in text and f"/can-bo/ho-so/{dossier.pk}/" in text
+    # Leaders cannot open the desk's page: theirs is the processing page of the agency.
+    email = Notification.objects.get(user=office["director"], channel="email")
+    _subject, text, _html = rendering.render_email(email.template, email.context, "vi")
+    assert f"/can-bo/xu-ly/ho-so/{dossier.pk}/" in text
 
     # Forwarded (late) afterwards: nothing more to say.
     Dossier.objects.filter(pk=dossier.pk).update(forwarded_at=FRIDAY)
