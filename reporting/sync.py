@@ -70,11 +70,24 @@ class SyncError(Exception):
 RECEIVED, ACCEPTED, REFUSED, PROCESSING, SUPPLEMENT, AWAITING_FEE = 1, 2, 3, 4, 5, 6
 WITHDRAWN, STOPPED, DONE, DELIVERED = 7, 8, 9, 10
 
+
 # Checked in order, first match wins. Clock pauses (8 stopped) and payments (6 awaiting fee)
 # add their rule in front of the ones they refine, e.g.
 # `(lambda d: d.state == State.PROCESSING and awaiting_fee(d), AWAITING_FEE)`.
+def _awaiting_fee_at_result(dossier: Dossier) -> bool:
+    """A result is ready but waits for the fees due at the result (DVCQG 6)."""
+    from payments.selectors import dossier_fees_settled
+    from procedures.models import FeeDue
+
+    return not dossier_fees_settled(dossier, due=FeeDue.AT_RESULT)
+
+
 STATUS_RULES: list[tuple[Callable[[Dossier], bool], int]] = [
     (lambda d: d.state == State.RECEIVED, RECEIVED),
+    (
+        lambda d: d.state == State.DONE and d.delivered_at is None and _awaiting_fee_at_result(d),
+        AWAITING_FEE,
+    ),
     (lambda d: d.state == State.INCOMPLETE, SUPPLEMENT),
     (lambda d: d.state == State.PROCESSING and d.forwarded_at is None, ACCEPTED),
     (lambda d: d.state == State.PROCESSING, PROCESSING),

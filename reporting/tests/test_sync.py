@@ -230,3 +230,21 @@ def test_changes_older_than_the_window_are_not_looked_at_again(portal, dossiers)
     SyncRun.objects.update(changed_until=now - sync.OVERLAP / 2)
     run = sync.national_sync_run()
     assert (run.examined, run.sent) == (0, 0)
+
+
+def test_a_result_waiting_for_fees_due_at_the_result_is_status_6():
+    from payments.models import Payment
+    from payments.tests.factories import PaymentFactory, fee_dossier
+
+    now = timezone.now()
+    dossier = fee_dossier(fee_due="result", amount=30000, done=True, forwarded_at=now)
+    assert sync.dvcqg_status(dossier) == 6
+    PaymentFactory(
+        dossier=dossier,
+        agency=dossier.agency,
+        due="result",
+        paid=True,
+        amount=30000,
+        method=Payment.Method.CASH,
+    )
+    assert sync.dvcqg_status(dossier) == 9
