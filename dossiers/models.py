@@ -175,6 +175,12 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 condition=Q(finished_at__isnull=False),
             ),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+            # Reports: dossiers settled since a period started, read from the index alone.
+            models.Index(
+                fields=["finished_at"],
+                include=["submitted_at", "due_at", "state", "channel", "agency", "procedure"],
+                name="dossier_settled_report",
+            ),
             # The deadline scan's forwarding check: accepted dossiers still at the desk.
             models.Index(
                 fields=["forward_due_at"],
