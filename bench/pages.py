@@ -102,4 +102,12 @@ JOBS: list[Job] = [
         ),
         note="deadline scan over 50 k open dossiers (queries, cold and warm pass)",
     ),
+    Job(
+        "six_monthly_report",
+        # The first half of the current year (Decree 09 cut-offs) over every dossier generated
+        # by the page setup; DESIGN §9: < 1 s raw over 5 M dossiers.
+        ("bench_report", "--half", "1", "--runs", "3", "--json"),
+        targets=(("median_ms", 1000, "report <1s raw"),),
+        note="six-monthly report figures for the whole province (one SQL scan, raw)",
+    ),
 ]
