@@ -33,6 +33,7 @@ def _pdf(title: str, subtitle: str) -> SimpleUploadedFile:
 @transaction.atomic
 def seed_processing_demo() -> int:
     """Dossiers assigned, awaiting approval, overdue and done with a result; returns how many."""
+    from payments.demo import pay_at_desk  # payments builds on dossiers
     from portal.demo import DEMO_CITIZEN, _demo_files
 
     agency = Agency.objects.filter(code=DEMO_AGENCY).first()
@@ -91,6 +92,7 @@ def seed_processing_demo() -> int:
                 files=_demo_files(procedure, name),  # type: ignore[arg-type]
                 originals_checked=True,
             )
+        pay_at_desk(dossier=dossier, officer=desk)  # fees due at submission come first
         services.dossier_accept(dossier_id=dossier.pk, officer=desk)
         return services.dossier_forward(dossier_id=dossier.pk, officer=desk, department=department)
 

@@ -139,8 +139,9 @@ def _seed_ratings(agency: Agency) -> int:
     """Ratings of finished dossiers by their owners (those not rated yet)."""
     from dossiers.models import Dossier
 
-    if not Dossier.objects.filter(state=Dossier.State.DONE, applicant__isnull=False).exists():
-        _finished_dossiers_of_citizen(agency, 3)
+    finished = Dossier.objects.filter(state=Dossier.State.DONE, applicant__isnull=False).count()
+    if finished < 3:  # two to rate and one left for the rating prompt
+        _finished_dossiers_of_citizen(agency, 3 - finished)
     rated = 0
     # Two rated; a third finished dossier (if any) stays unrated to show the rating prompt.
     samples = [(5, True, True, True, "Cán bộ hướng dẫn tận tình."), (4, True, False, True, "")]
