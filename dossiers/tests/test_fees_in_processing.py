@@ -118,7 +118,8 @@ def test_the_citizen_is_asked_to_pay_before_downloading_the_result(client):
     url = reverse("dossiers:result", kwargs={"pk": dossier.pk, "file_pk": result.pk})
     response = client.get(url, follow=True)
     assert response.redirect_chain[-1][0] == reverse("dossiers:detail", kwargs={"pk": dossier.pk})
-    assert "fees of this dossier must be paid" in response.content.decode()
+    # The page speaks Vietnamese (the portal's language unless the visitor chose another).
+    assert "phải được nộp phí, lệ phí trước khi trả kết quả" in response.content.decode()
     dossier.refresh_from_db()
     assert dossier.delivered_at is None
 
