@@ -40,8 +40,14 @@ run: setup
 	$(MANAGE) seed_demo
 	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
+# The suite runs on the real PostgreSQL and Redis (started here when they are down); point
+# DATABASE_URL / REDIS_URL elsewhere to use other servers.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
 test: system-deps-test $(BIN)/.installed messages
-	$(BIN)/pytest
+	@if [ -z "$$DATABASE_URL" ]; then scripts/test-services.sh; fi
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" $(BIN)/pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -20,7 +20,6 @@ from tests.factories import DepartmentFactory, staff_user
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
 @pytest.mark.django_db(transaction=True)
 def test_worker_with_beat_on_the_filesystem_broker_runs_the_scan(tmp_path):
     department = DepartmentFactory()

@@ -280,8 +280,6 @@ def test_the_scan_reads_in_chunks(office):
 @pytest.mark.django_db
 def test_the_scan_query_uses_the_partial_index_on_open_dossiers(office):
     """20,000 finished dossiers and a few open ones: the plan reads only the open ones."""
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN of PostgreSQL")  # the suite runs on PostgreSQL
     template = DossierFactory(done=True, procedure=office["procedure"], due_at=FRIDAY)
     for i in range(5):
         forwarded(office, due=FRIDAY + timedelta(hours=i))
@@ -376,7 +374,6 @@ def _received(people):
     return counts
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_passes_send_each_message_once():
     people = _concurrent_office()
@@ -393,7 +390,6 @@ def test_two_concurrent_passes_send_each_message_once():
     assert len({(m.to[0], m.subject) for m in mail.outbox}) == len(mail.outbox)
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
 @pytest.mark.django_db(transaction=True)
 def test_without_the_lock_the_unique_keys_still_send_once(monkeypatch):
     """Even if two passes both worked (the lock lost), nobody gets a message twice."""
@@ -412,7 +408,6 @@ def test_without_the_lock_the_unique_keys_still_send_once(monkeypatch):
     assert _received(people) == _expected(people)
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
 @pytest.mark.django_db(transaction=True)
 def test_a_pass_skips_while_another_holds_the_lock():
     people = _concurrent_office()
