@@ -1,16 +1,26 @@
 """generate_dossiers: realistic, unique codes, dates from the calendar, sequences kept up."""
 
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Max
+from django.utils import timezone
 
 from dossiers import codes
-from dossiers.models import Dossier, DossierCodeSequence, DossierEvent
+from dossiers.models import Apology, ClockPause, Dossier, DossierCodeSequence, DossierEvent, Handoff
+from feedback.models import Feedback, FeedbackCodeSequence, Rating
+from payments.models import Payment, ReceiptSequence
+from portal import workdays
+from portal.models import User
+from procedures import services as procedure_services
 from procedures.tests.factories import ProcedureFactory
+from reporting.figures import Scope, dossier_figures
+from reporting.periods import custom
+from reporting.services import _other_sections
 from tests.factories import AgencyFactory, DepartmentFactory
 
 # The PostgreSQL writer runs COPY on a second connection: the data must be committed.
@@ -25,8 +35,9 @@ def catalogue():
     for agency in agencies:
         DepartmentFactory(agency=agency)
         ProcedureFactory(agency=agency, published=True)
-        ProcedureFactory(agency=agency, level4=True, published=True)
+        ProcedureFactory(agency=agency, level4=True, fees=1, published=True)
         ProcedureFactory(agency=agency, same_day=True, published=True)
+        ProcedureFactory(agency=agency, fees=2, fee_due="result", published=True)
     return agencies
 
 
@@ -104,3 +115,120 @@ def test_open_up_to_tops_up_open_dossiers_only(catalogue):
     out = StringIO()
     call_command("generate_dossiers", open_up_to=400, stdout=out)
     assert "nothing to do" in out.getvalue()
+
+
+def test_due_times_are_the_calendar_rule(catalogue):
+    """The generator's fast working-day arithmetic gives what a real acceptance would."""
+    call_command("generate_dossiers", count=1500, batch=500, seed=11, days=200, stdout=StringIO())
+    moved = set(ClockPause.objects.values_list("dossier", flat=True))
+    accepted = (
+        Dossier.objects.filter(accepted_at__isnull=False)
+        .exclude(pk__in=moved)
+        .select_related("procedure_version")
+    )
+    assert accepted.count() > 1000
+    for dossier in accepted:
+        expected = procedure_services.due_at(
+            dossier.procedure_version.data,
+            received_at=dossier.accepted_at,
+            online=dossier.channel == "online",
+        )
+        assert dossier.due_at == expected, dossier.code
+
+
+def test_generated_records_cover_what_a_report_counts(catalogue):
+    call_command("generate_dossiers", count=6000, batch=2000, seed=5, days=300, stdout=StringIO())
+    now = timezone.now()
+
+    # Clock pauses: closed, the due time and appointment moved by the paused working days.
+    pauses = ClockPause.objects.select_related("dossier")
+    assert pauses.count() > 50
+    for pause in pauses:
+        dossier = pause.dossier
+        assert dossier.forwarded_at < pause.started_at < pause.ended_at < dossier.finished_at
+        days = int(pause.working_hours / workdays.working_hours_per_day())
+        assert pause.due_after == workdays.add_working_days(pause.due_before, days)
+        assert dossier.due_at == pause.due_after
+        kinds = list(dossier.events.order_by("created_at", "pk").values_list("kind", flat=True))
+        assert (
+            kinds.index("supplement_requested")
+            < kinds.index("resumed")
+            < kinds.index("completed" if dossier.state == "done" else "rejected")
+        )
+
+    # Hand-offs: sent after forwarding, handed back before the result; some late.
+    handoffs = Handoff.objects.select_related("dossier")
+    assert handoffs.count() > 50
+    for handoff in handoffs:
+        assert handoff.dossier.forwarded_at < handoff.sent_at < handoff.returned_at
+        assert handoff.returned_at < handoff.dossier.finished_at
+        assert handoff.to_agency_id != handoff.from_agency_id
+    results = Counter(h.result_at(now) for h in handoffs)
+    assert results["late"] and results["on_time"] + results["early"] > results["late"]
+
+    # Apologies: only for late results, approved, the appointment moved past the due time.
+    apologies = Apology.objects.select_related("dossier")
+    assert apologies.count() > 20
+    for apology in apologies:
+        dossier = apology.dossier
+        assert apology.status == "approved" and dossier.finished_at > dossier.due_at
+        assert dossier.appointment_at == apology.new_appointment_at > dossier.due_at
+        assert apology.previous_appointment_at == dossier.due_at
+
+    # Fees: paid when the step needed it, refunded when rejected, receipts numbered per agency.
+    payments = Payment.objects.select_related("dossier")
+    assert payments.filter(state="paid").count() > 500
+    assert payments.filter(state="refunded").exists()
+    for payment in payments.filter(due="submission")[:300]:
+        assert payment.dossier.submitted_at < payment.paid_at < payment.dossier.accepted_at
+    for payment in payments.filter(due="result")[:300]:
+        assert payment.dossier.state == "done"
+        assert payment.paid_at < payment.dossier.delivered_at
+    assert (
+        not payments.filter(dossier__state="returned")
+        .exclude(state="refunded")
+        .filter(refunded_at__isnull=True, dossier__finished_at__lt=now - timedelta(days=6))
+        .exists()
+    )
+    per_agency = Counter(payments.values_list("agency", "receipt_number"))
+    assert max(per_agency.values()) == 1
+    for sequence in ReceiptSequence.objects.all():
+        numbers = payments.filter(
+            agency=sequence.agency_id, receipt_number__startswith=f"{sequence.year}-"
+        ).values_list("receipt_number", flat=True)
+        assert sequence.last_number == max(int(n.split("-")[1]) for n in numbers)
+    online = payments.filter(method="online")
+    assert online.exists() and not online.filter(txn_ref__isnull=True).exists()
+
+    # Feedback: numbered per day, answered on time or late, due 3 working days after receipt.
+    feedback = Feedback.objects.all()
+    assert feedback.count() > 20
+    assert feedback.values("code").distinct().count() == feedback.count()
+    for item in feedback:
+        assert item.due_at == workdays.add_working_days(item.received_at, 3)
+        if item.answered_at:
+            assert item.state == "answered" and item.answer
+    for sequence in FeedbackCodeSequence.objects.all():
+        assert (
+            sequence.last_number
+            == feedback.filter(code__startswith=f"PAKN-{sequence.day:%y%m%d}-").count()
+        )
+
+    # Ratings: once per delivered result, after delivery.
+    ratings = Rating.objects.select_related("dossier")
+    assert ratings.count() > 300
+    for rating in ratings[:300]:
+        assert rating.dossier.delivered_at < rating.created_at < now
+        assert rating.agency_id == rating.dossier.agency_id
+    assert set(ratings.values_list("stars", flat=True)) >= {3, 4, 5}
+
+    # Nobody can sign in as the people named on these rows.
+    generated = User.objects.filter(username__startswith="gen-")
+    assert generated.exists() and not generated.filter(is_active=True).exists()
+
+    # A report over the whole span finds every section filled.
+    period = custom(timezone.localdate(now) - timedelta(days=400), timezone.localdate(now))
+    figures = dossier_figures(period, Scope())["totals"]
+    assert figures["received"] == 6000 and figures["processed_late"] > 0
+    sections = {s["title"]: dict(s["rows"]) for s in _other_sections(period, Scope())["sections"]}
+    assert all(any(value for value in rows.values()) for rows in sections.values())

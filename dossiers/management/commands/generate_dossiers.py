@@ -33,14 +33,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, connections, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
+from dossiers.generated_records import Extra, Fees, People, Records, WorkingCalendar
 from dossiers.models import Dossier, DossierCodeSequence, DossierEvent
 from portal import workdays
 from portal.models import Department
 from procedures import services as procedure_services
-from procedures.models import Channel, Procedure, ReturnMethod, ServiceLevel
+from procedures.models import Channel, Procedure, ProcessingUnit, ReturnMethod, ServiceLevel
 
 State, Kind = Dossier.State, DossierEvent.Kind
 
@@ -177,6 +178,7 @@ class ProcedureInfo:
     desk_limit: tuple[Decimal, str, str | None]  # amount, unit, same-day cut-off
     online_limit: tuple[Decimal, str, str | None]
     channel_weights: tuple[float, ...]
+    fees: Fees | None
 
 
 class Generator:
@@ -200,6 +202,11 @@ class Generator:
         if len(self.working_days) < 20:
             raise CommandError("--days must span at least 20 working days.")
         self.slots = self._slots()
+        # Due times run up to a few months past today (long procedures, pauses, apologies).
+        self.calendar = WorkingCalendar(self.working_days[0], self.today + timedelta(days=730))
+        self.records = Records(
+            rng=self.rng, now=now, calendar=self.calendar, people=People.ensure()
+        )
         self.sequences: dict[tuple[int, date], int] = {
             (agency_id, day): number
             for agency_id, day, number in DossierCodeSequence.objects.filter(
@@ -247,6 +254,7 @@ class Generator:
                         *procedure_services.processing_time_for(data, online=True),
                         data.get("same_day_cutoff"),
                     ),
+                    fees=Fees.of(data),
                 )
             )
         return infos
@@ -281,6 +289,10 @@ class Generator:
 
     def _due(self, info: ProcedureInfo, online: bool, accepted_at: datetime) -> datetime:
         amount, unit, cutoff = info.online_limit if online else info.desk_limit
+        if unit == ProcessingUnit.WORKING_DAYS and amount == int(amount):
+            # Whole working days from a moment in office hours: the same clock time that many
+            # working days later (what workdays.add_working_days gives), without its cost.
+            return self.calendar.add_days(accepted_at, int(amount))
         key = (amount, unit, cutoff, accepted_at)
         due = self._due_cache.get(key)
         if due is None:
@@ -312,7 +324,12 @@ class Generator:
 
     # --- One dossier ------------------------------------------------------------------------
 
-    def dossier(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def dossier(self) -> Generated:
+        """One dossier: its row, its events and the records around it."""
+        info, row, events = self._dossier()
+        return row, events, self.records.add(row, events, info.fees)
+
+    def _dossier(self) -> tuple[ProcedureInfo, dict[str, Any], list[dict[str, Any]]]:
         rng = self.rng
         info = rng.choices(self.procedures, cum_weights=self.cum_weights)[0]
         state = rng.choices(self.states, cum_weights=self.state_weights)[0]
@@ -387,7 +404,7 @@ class Generator:
                 reason = rng.choice(REFUSALS) if state == State.RETURNED else ""
                 events.append(_event(kind, finished_at, State.RECEIVED, state, reason=reason))
             row["updated_at"] = events[-1]["created_at"]
-            return row, events
+            return info, row, events
 
         # Accepted: at the desk at once, online by the next working day.
         if online or channel == Channel.POST:
@@ -434,7 +451,7 @@ class Generator:
         forwarded_at = accepted_at + timedelta(minutes=forward_minutes)
         if state == State.PROCESSING and (rng.random() < 0.12 or forwarded_at > self.now):
             row["updated_at"] = accepted_at
-            return row, events  # still at the desk
+            return info, row, events  # still at the desk
         department_ids = self.departments.get(info.agency_id)
         row["department_id"] = rng.choice(department_ids) if department_ids else None
         row["forwarded_at"] = forwarded_at
@@ -449,7 +466,7 @@ class Generator:
         )
         if state == State.PROCESSING:
             row["updated_at"] = forwarded_at
-            return row, events
+            return info, row, events
         span = max(due_at - forwarded_at, timedelta(hours=1))
         if rng.random() < 0.07:  # late
             finished_at = due_at + timedelta(hours=rng.randint(2, 120))
@@ -474,7 +491,7 @@ class Generator:
                 row["delivered_at"] = delivered_at
                 events.append(_event(Kind.DELIVERED, delivered_at, State.DONE, State.DONE))
         row["updated_at"] = events[-1]["created_at"]
-        return row, events
+        return info, row, events
 
 
 def _event(
@@ -498,30 +515,48 @@ def _event(
 
 # --- Writers ----------------------------------------------------------------------------------
 
+# One generated dossier: its row, its events, the records around it (generated_records).
+Generated = tuple[dict[str, Any], list[dict[str, Any]], list[Extra]]
+Batch = list[Generated]
+
 
 def _columns(model: type[Any], *, with_pk: bool) -> list[Any]:
     return [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
 
 
-def _defaults(fields: list[Any]) -> dict[str, Any]:
-    return {f.attname: f.get_default() for f in fields}
+class _Table:
+    """The columns of one model for COPY: names, defaults, which hold JSON."""
+
+    def __init__(self, model: type[Any], *, with_pk: bool = False) -> None:
+        self.model = model
+        self.fields = _columns(model, with_pk=with_pk)
+        self.names = [f.attname for f in self.fields]
+        self.defaults = {f.attname: f.get_default() for f in self.fields}
+        self.json = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
+        for name in self.json:
+            self.defaults[name] = json.dumps(self.defaults[name])
+        columns = ", ".join(f'"{f.column}"' for f in self.fields)
+        self.sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+
+    def values(self, row: dict[str, Any]) -> list[Any]:
+        values = [row.get(name, self.defaults[name]) for name in self.names]
+        for position, name in enumerate(self.names):
+            if name in self.json and name in row and not isinstance(values[position], str):
+                values[position] = json.dumps(values[position], ensure_ascii=False)
+        return values
 
 
 class PostgresWriter:
     """COPY ... FROM STDIN: ids reserved from the sequence first, so events can refer to them."""
 
     def __init__(self) -> None:
-        self.dossier_fields = _columns(Dossier, with_pk=True)
-        self.event_fields = _columns(DossierEvent, with_pk=False)
-        self.dossier_defaults = _defaults(self.dossier_fields)
-        self.event_defaults = _defaults(self.event_fields)
+        self.dossiers = _Table(Dossier, with_pk=True)
+        self.events = _Table(DossierEvent)
+        self.others: dict[type[Any], _Table] = {}
 
-    def write(self, batch: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> int:
-        table, event_table = Dossier._meta.db_table, DossierEvent._meta.db_table
-        dossier_names = [f.attname for f in self.dossier_fields]
-        event_names = [f.attname for f in self.event_fields]
-        dossier_defaults, event_defaults = self.dossier_defaults, self.event_defaults
-        events = 0
+    def write(self, batch: Batch) -> int:
+        table = Dossier._meta.db_table
+        rows = 0
         with connection.cursor() as cursor:
             # Generated rows can be made again: no need to wait for the WAL flush.
             cursor.execute("SET LOCAL synchronous_commit = off")
@@ -531,38 +566,71 @@ class PostgresWriter:
             )
             ids = [row[0] for row in cursor.fetchall()]
             raw = cursor.cursor  # psycopg 3
-            columns = ", ".join(f'"{f.column}"' for f in self.dossier_fields)
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
-                write = copy.write_row
-                for pk, (row, _events) in zip(ids, batch, strict=True):
+            dossiers, events = self.dossiers, self.events
+            extras: dict[type[Any], list[dict[str, Any]]] = {}
+            with raw.copy(dossiers.sql) as copy:  # type: ignore[union-attr]
+                write, names, defaults = copy.write_row, dossiers.names, dossiers.defaults
+                for pk, (row, _events, others) in zip(ids, batch, strict=True):
                     row["id"] = pk
-                    write([row.get(name, dossier_defaults[name]) for name in dossier_names])
-            columns = ", ".join(f'"{f.column}"' for f in self.event_fields)
-            with raw.copy(f"COPY {event_table} ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
-                write = copy.write_row
-                for pk, (_row, dossier_events) in zip(ids, batch, strict=True):
+                    write([row.get(name, defaults[name]) for name in names])
+                    for model, values in others:
+                        values["dossier_id"] = pk
+                        extras.setdefault(model, []).append(values)
+            with raw.copy(events.sql) as copy:  # type: ignore[union-attr]
+                write, names, defaults = copy.write_row, events.names, events.defaults
+                for pk, (_row, dossier_events, _others) in zip(ids, batch, strict=True):
                     for event in dossier_events:
                         event["dossier_id"] = pk
                         event["data"] = json.dumps(event["data"]) if event["data"] else "{}"
-                        write([event.get(name, event_defaults[name]) for name in event_names])
-                    events += len(dossier_events)
-        return events
+                        write([event.get(name, defaults[name]) for name in names])
+                    rows += len(dossier_events)
+            for model, records in extras.items():
+                other = self.others.get(model) or self.others.setdefault(model, _Table(model))
+                with raw.copy(other.sql) as copy:  # type: ignore[union-attr]
+                    for record in records:
+                        copy.write_row(other.values(record))
+                rows += len(records)
+        return rows
 
 
 class OrmWriter:
     """bulk_create for SQLite and the rest (timestamps as generated, not "now")."""
 
-    def write(self, batch: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> int:
+    def write(self, batch: Batch) -> int:
         dossiers = Dossier.objects.bulk_create(
-            [Dossier(**row) for row, _events in batch], batch_size=500
+            [Dossier(**row) for row, _events, _extras in batch], batch_size=500
         )
         events = [
             DossierEvent(dossier_id=dossier.pk, **event)
-            for dossier, (_row, dossier_events) in zip(dossiers, batch, strict=True)
+            for dossier, (_row, dossier_events, _extras) in zip(dossiers, batch, strict=True)
             for event in dossier_events
         ]
         DossierEvent.objects.bulk_create(events, batch_size=500)
-        return len(events)
+        extras: dict[type[Any], list[Any]] = {}
+        for dossier, (_row, _events, others) in zip(dossiers, batch, strict=True):
+            for model, values in others:
+                fields = {
+                    name: json.loads(value)
+                    if isinstance(value, str)
+                    and isinstance(model._meta.get_field(name), models.JSONField)
+                    else value
+                    for name, value in values.items()
+                }
+                extras.setdefault(model, []).append(model(dossier_id=dossier.pk, **fields))
+        for model, objects in extras.items():
+            model.objects.bulk_create(objects, batch_size=500)
+        return len(events) + sum(len(objects) for objects in extras.values())
+
+
+GENERATED_MODELS: list[type[Any]] = [Dossier, DossierEvent]
+
+
+def _generated_models() -> list[type[Any]]:
+    from dossiers.models import Apology, ClockPause, Handoff
+    from feedback.models import Feedback, Rating
+    from payments.models import Payment
+
+    return [*GENERATED_MODELS, ClockPause, Handoff, Apology, Payment, Feedback, Rating]
 
 
 @contextmanager
@@ -570,7 +638,7 @@ def _generated_timestamps() -> Iterator[None]:
     """auto_now(_add) would overwrite the generated dates in bulk_create: off meanwhile."""
     fields: list[Any] = [
         f
-        for model in (Dossier, DossierEvent)
+        for model in _generated_models()
         for f in model._meta.concrete_fields
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
@@ -599,9 +667,6 @@ def _update_sequences(generator: Generator) -> None:
             f"last_number = {greatest}({table}.last_number, excluded.last_number)",
             rows,
         )
-
-
-Batch = list[tuple[dict[str, Any], list[dict[str, Any]]]]
 
 
 class Command(BaseCommand):
@@ -652,13 +717,13 @@ class Command(BaseCommand):
         started = clock.perf_counter()
         progress = {"done": 0, "events": 0}
 
-        def write(batch: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
+        def write(batch: Batch) -> None:
             with transaction.atomic():
                 progress["events"] += writer.write(batch)
             progress["done"] += len(batch)
             elapsed = clock.perf_counter() - started
             self.stdout.write(
-                f"  {progress['done']:,}/{count:,} dossiers, {progress['events']:,} events, "
+                f"  {progress['done']:,}/{count:,} dossiers, {progress['events']:,} other rows, "
                 f"{progress['done'] / elapsed:,.0f} dossiers/s"
             )
 
@@ -667,14 +732,15 @@ class Command(BaseCommand):
         done, events = progress["done"], progress["events"]
         with transaction.atomic():
             _update_sequences(generator)
+            generator.records.save_sequences()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {Dossier._meta.db_table}")
-                cursor.execute(f"ANALYZE {DossierEvent._meta.db_table}")
+                for model in _generated_models():
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
         elapsed = clock.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {done:,} dossiers and {events:,} events in {elapsed:,.1f} s "
+                f"Created {done:,} dossiers and {events:,} related rows in {elapsed:,.1f} s "
                 f"({done / elapsed:,.0f} dossiers/s, {(done + events) / elapsed:,.0f} rows/s)."
             )
         )
