@@ -196,12 +196,21 @@ class Records:
     """Adds the records around one generated dossier (see the module docstring)."""
 
     def __init__(
-        self, *, rng: random.Random, now: datetime, calendar: WorkingCalendar, people: People
+        self,
+        *,
+        rng: random.Random,
+        now: datetime,
+        calendar: WorkingCalendar,
+        people: People,
+        part: tuple[int, int] = (0, 1),
     ) -> None:
         from feedback.models import FeedbackCodeSequence
         from payments.models import ReceiptSequence
 
         self.rng, self.now, self.calendar, self.people = rng, now, calendar, people
+        # Processes generating side by side number receipts and feedback in turn: process k of
+        # n takes base+1+k, then every n-th number, so their numbers never meet.
+        self.offset, self.stride = part
         self.zone = calendar.zone
         self.hours_per_day = workdays.working_hours_per_day()
         self.other_departments: dict[int, list[tuple[int, int]]] = {}
@@ -466,9 +475,7 @@ class Records:
             method = Payment.Method.CASH if rng.random() < 0.9 else Payment.Method.BANK_TRANSFER
         year = self.calendar.local(paid).year
         key = (row["agency_id"], year)
-        number = self.receipts.get(key, 0) + 1
-        self.receipts[key] = number
-        self.receipts_touched.add(key)
+        number = self._next(self.receipts, self.receipts_touched, key)
         online = method == Payment.Method.ONLINE
         payment: dict[str, Any] = {
             "agency_id": row["agency_id"],
@@ -515,9 +522,7 @@ class Records:
             return []
         local = self.calendar.local(received)
         received_on = local.date()
-        number = self.feedback_numbers.get(received_on, 0) + 1
-        self.feedback_numbers[received_on] = number
-        self.feedback_touched.add(received_on)
+        number = self._next(self.feedback_numbers, self.feedback_touched, received_on)
         due = workdays.add_working_days(received, FEEDBACK_ANSWER_DAYS)
         subject, text = rng.choice(FEEDBACK_SUBJECTS)
         channel = rng.choices(self.channels[0], cum_weights=self.channels[1])[0]
@@ -581,28 +586,45 @@ class Records:
 
     # --- Sequences -------------------------------------------------------------------------
 
-    def save_sequences(self) -> None:
-        """Raise receipt and feedback counters to the highest numbers used (never lower)."""
-        from django.db import connection
+    def _next(self, numbers: dict[Any, int], touched: set[Any], key: Any) -> int:
+        if key in touched:
+            number = numbers[key] + self.stride
+        else:
+            number = numbers.get(key, 0) + 1 + self.offset
+            touched.add(key)
+        numbers[key] = number
+        return number
 
-        from feedback.models import FeedbackCodeSequence
-        from payments.models import ReceiptSequence
+    def used_numbers(self) -> dict[str, dict[Any, int]]:
+        """The highest receipt and feedback numbers this generator used, by counter."""
+        return {
+            "receipts": {key: self.receipts[key] for key in self.receipts_touched},
+            "feedback": {day: self.feedback_numbers[day] for day in self.feedback_touched},
+        }
 
-        greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-        receipts, feedback = ReceiptSequence._meta.db_table, FeedbackCodeSequence._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {receipts} (agency_id, year, last_number) VALUES (%s, %s, %s) "  # noqa: S608
-                f"ON CONFLICT (agency_id, year) DO UPDATE SET "
-                f"last_number = {greatest}({receipts}.last_number, excluded.last_number)",
-                [(*key, self.receipts[key]) for key in sorted(self.receipts_touched)],
-            )
-            cursor.executemany(
-                f"INSERT INTO {feedback} (day, last_number) VALUES (%s, %s) "  # noqa: S608
-                f"ON CONFLICT (day) DO UPDATE SET "
-                f"last_number = {greatest}({feedback}.last_number, excluded.last_number)",
-                [(day, self.feedback_numbers[day]) for day in sorted(self.feedback_touched)],
-            )
+
+def save_sequences(used: dict[str, dict[Any, int]]) -> None:
+    """Raise receipt and feedback counters to the highest numbers used (never lower)."""
+    from django.db import connection
+
+    from feedback.models import FeedbackCodeSequence
+    from payments.models import ReceiptSequence
+
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    receipts, feedback = ReceiptSequence._meta.db_table, FeedbackCodeSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {receipts} (agency_id, year, last_number) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (agency_id, year) DO UPDATE SET "
+            f"last_number = {greatest}({receipts}.last_number, excluded.last_number)",
+            [(*key, number) for key, number in sorted(used["receipts"].items())],
+        )
+        cursor.executemany(
+            f"INSERT INTO {feedback} (day, last_number) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT (day) DO UPDATE SET "
+            f"last_number = {greatest}({feedback}.last_number, excluded.last_number)",
+            sorted(used["feedback"].items()),
+        )
 
 
 def _event(

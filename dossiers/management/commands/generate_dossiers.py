@@ -3,22 +3,30 @@
     python manage.py generate_dossiers --count 1000000 [--batch 20000] [--days 730] [--seed 1]
     python manage.py generate_dossiers --up-to 1000000   # idempotent: only what is missing
     python manage.py generate_dossiers --open-up-to 50000  # open ones only, up to 50 k open
+    python manage.py generate_dossiers --count 5000000 --workers 2  # processes side by side
 
 Dossiers of every published procedure (weighted: a few procedures get most of the work), over
 the last `--days` days, through every channel, in realistic states (most finished, about 1 %
-open, the open ones recent), with their events. Dates follow the working-day calendar: due
-times are computed by the same `procedures.services.due_at` as real acceptances, cached per
-(acceptance moment, time limit) since acceptances fall on a 5-minute grid.
+open, the open ones recent), with their events, and what happens around them — clock pauses,
+hand-offs, apologies, fees paid and refunded, feedback, ratings (dossiers/generated_records.py)
+— so that every figure of a report has data. Dates follow the working-day calendar: due
+times are those of `procedures.services.due_at` for real acceptances: whole working days from
+a precomputed list of working days, the rest through `due_at` itself, cached per (acceptance
+moment, time limit) since acceptances fall on a 5-minute grid.
 
 Codes are `{agency}-{yyMMdd}-{NNNN}` numbered arithmetically per agency and day, continuing
 from `DossierCodeSequence`, which is raised to the highest number used at the end so real
-submissions never collide. PostgreSQL gets the rows through COPY; other databases through
-`bulk_create`. History rows (django-simple-history) are not generated.
+submissions never collide. PostgreSQL gets the rows through COPY, from one process per CPU
+(each submits on its own share of the working days, so each numbers its own codes) with a
+writer thread each; other databases through `bulk_create` in one process. History rows
+(django-simple-history), payment events and files are not generated.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import queue
 import random
 import threading
@@ -36,7 +44,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
-from dossiers.generated_records import Extra, Fees, People, Records, WorkingCalendar
+from dossiers.generated_records import (
+    Extra,
+    Fees,
+    People,
+    Records,
+    WorkingCalendar,
+    save_sequences,
+)
 from dossiers.models import Dossier, DossierCodeSequence, DossierEvent
 from portal import workdays
 from portal.models import Department
@@ -183,9 +198,19 @@ class ProcedureInfo:
 
 class Generator:
     def __init__(
-        self, *, days: int, seed: int | None, now: datetime, open_only: bool = False
+        self,
+        *,
+        days: int,
+        seed: int | None,
+        now: datetime,
+        people: People,
+        open_only: bool = False,
+        part: tuple[int, int] = (0, 1),
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - fake data, not secrets
+        # Process k of n submits dossiers on the working days k, k+n, k+2n…: each numbers its
+        # own days, so codes of processes running side by side never meet.
+        self.part_index, self.parts = part
         self.zone = timezone.get_current_timezone()
         self.now = now
         self.today = timezone.localdate(now)
@@ -205,7 +230,7 @@ class Generator:
         # Due times run up to a few months past today (long procedures, pauses, apologies).
         self.calendar = WorkingCalendar(self.working_days[0], self.today + timedelta(days=730))
         self.records = Records(
-            rng=self.rng, now=now, calendar=self.calendar, people=People.ensure()
+            rng=self.rng, now=now, calendar=self.calendar, people=people, part=part
         )
         self.sequences: dict[tuple[int, date], int] = {
             (agency_id, day): number
@@ -219,6 +244,13 @@ class Generator:
         weights = [(s, w) for s, w in STATE_WEIGHTS if not open_only or s in Dossier.OPEN_STATES]
         self.states = [state for state, _w in weights]
         self.state_weights = list(accumulate(weight for _s, weight in weights))
+
+    def used_numbers(self) -> dict[str, dict[Any, int]]:
+        """The highest numbers used, per code, receipt and feedback counter."""
+        return {
+            "codes": {key: self.sequences[key] for key in self.touched},
+            **self.records.used_numbers(),
+        }
 
     # --- Reference data ---------------------------------------------------------------------
 
@@ -346,6 +378,9 @@ class Generator:
         else:
             # Finished ones: anywhere, but not in the last days (they take time).
             day_index = rng.randint(0, max(0, last - 3))
+        day_index -= (day_index - self.part_index) % self.parts
+        if day_index < 0:
+            day_index += self.parts
         slot_index = rng.randrange(len(self.slots))
         submitted_at = self._at(days[day_index], self.slots[slot_index], rng.randint(0, 299))
         local_day = days[day_index]
@@ -652,21 +687,26 @@ def _generated_timestamps() -> Iterator[None]:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
-def _update_sequences(generator: Generator) -> None:
-    """Raise each agency's day counter to the highest number used (never lower it)."""
+def _save_sequences(used: dict[str, dict[Any, int]]) -> None:
+    """Raise each counter to the highest number used (never lower it): codes per agency and
+    day, then receipts and feedback (generated_records)."""
     table = DossierCodeSequence._meta.db_table
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-    rows = [
-        (agency_id, day, generator.sequences[(agency_id, day)])
-        for agency_id, day in sorted(generator.touched)
-    ]
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} (agency_id, day, last_number) VALUES (%s, %s, %s) "  # noqa: S608
             f"ON CONFLICT (agency_id, day) DO UPDATE SET "
             f"last_number = {greatest}({table}.last_number, excluded.last_number)",
-            rows,
+            [(*key, number) for key, number in sorted(used["codes"].items())],
         )
+    save_sequences(used)
+
+
+def _merge(into: dict[str, dict[Any, int]], used: dict[str, dict[Any, int]]) -> None:
+    for counter, numbers in used.items():
+        target = into.setdefault(counter, {})
+        for key, number in numbers.items():
+            target[key] = max(number, target.get(key, 0))
 
 
 class Command(BaseCommand):
@@ -688,7 +728,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch", type=int, default=20_000, help="rows per transaction")
         parser.add_argument("--days", type=int, default=730, help="spread over this many days")
-        parser.add_argument("--seed", type=int, default=None, help="random seed (repeatable)")
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=None,
+            help="random seed (repeatable with the same number of processes)",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=0,
+            help="processes generating side by side on PostgreSQL (default: one per CPU)",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -710,29 +761,39 @@ class Command(BaseCommand):
         if count <= 0:
             raise CommandError("Give --count N (or --up-to N, or --open-up-to N).")
         batch_size = max(1, options["batch"])
-        generator = Generator(
-            days=options["days"], seed=options["seed"], now=timezone.now(), open_only=open_only
-        )
-        writer = PostgresWriter() if connection.vendor == "postgresql" else OrmWriter()
+        workers = 1
+        if connection.vendor == "postgresql":
+            workers = options["workers"] or os.cpu_count() or 1
+            workers = max(1, min(workers, -(-count // batch_size)))
+        job = {
+            "days": options["days"],
+            "seed": options["seed"],
+            "now": timezone.now(),
+            "people": People.ensure(),
+            "open_only": open_only,
+            "batch_size": batch_size,
+        }
         started = clock.perf_counter()
-        progress = {"done": 0, "events": 0}
+        done = rows = 0
+        used: dict[str, dict[Any, int]] = {}
 
-        def write(batch: Batch) -> None:
-            with transaction.atomic():
-                progress["events"] += writer.write(batch)
-            progress["done"] += len(batch)
+        def report(dossiers: int, others: int) -> None:
+            nonlocal done, rows
+            done, rows = done + dossiers, rows + others
             elapsed = clock.perf_counter() - started
             self.stdout.write(
-                f"  {progress['done']:,}/{count:,} dossiers, {progress['events']:,} other rows, "
-                f"{progress['done'] / elapsed:,.0f} dossiers/s"
+                f"  {done:,}/{count:,} dossiers, {rows:,} other rows, "
+                f"{done / elapsed:,.0f} dossiers/s"
             )
 
         with _generated_timestamps():
-            self._run(generator, write, count=count, batch_size=batch_size)
-        done, events = progress["done"], progress["events"]
+            if workers == 1:
+                _merge(used, _generate(job, part=(0, 1), count=count, report=report))
+            else:
+                for numbers in _in_processes(job, workers=workers, count=count, report=report):
+                    _merge(used, numbers)
         with transaction.atomic():
-            _update_sequences(generator)
-            generator.records.save_sequences()
+            _save_sequences(used)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model in _generated_models():
@@ -740,49 +801,130 @@ class Command(BaseCommand):
         elapsed = clock.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {done:,} dossiers and {events:,} related rows in {elapsed:,.1f} s "
-                f"({done / elapsed:,.0f} dossiers/s, {(done + events) / elapsed:,.0f} rows/s)."
+                f"Created {done:,} dossiers and {rows:,} related rows in {elapsed:,.1f} s "
+                f"({done / elapsed:,.0f} dossiers/s, {(done + rows) / elapsed:,.0f} rows/s, "
+                f"{workers} process{'es' if workers > 1 else ''})."
             )
         )
 
-    @staticmethod
-    def _run(
-        generator: Generator, write: Callable[[Batch], None], *, count: int, batch_size: int
-    ) -> None:
-        """Generate the next batch while the database stores the previous one.
 
-        On PostgreSQL a writer thread (its own connection) runs the COPY; Python and the
-        database then work at the same time. Elsewhere the batches are written in turn.
-        """
-        sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
-        if connection.vendor != "postgresql":
-            for size in sizes:
-                write([generator.dossier() for _ in range(size)])
-            return
-        batches: queue.Queue[Batch | None] = queue.Queue(maxsize=2)
-        failure: list[BaseException] = []
+def _run(
+    generator: Generator, write: Callable[[Batch], None], *, count: int, batch_size: int
+) -> None:
+    """Generate the next batch while the database stores the previous one.
 
-        def writer() -> None:
-            try:
-                while (batch := batches.get()) is not None:
-                    if not failure:
-                        write(batch)
-            except BaseException as error:  # reported by the main thread
-                failure.append(error)
-                while batches.get() is not None:
-                    pass
-            finally:
-                connections.close_all()
+    On PostgreSQL a writer thread (its own connection) runs the COPY; Python and the
+    database then work at the same time. Elsewhere the batches are written in turn.
+    """
+    sizes = [min(batch_size, count - start) for start in range(0, count, batch_size)]
+    if connection.vendor != "postgresql":
+        for size in sizes:
+            write([generator.dossier() for _ in range(size)])
+        return
+    batches: queue.Queue[Batch | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
 
-        thread = threading.Thread(target=writer, name="generate_dossiers-writer")
-        thread.start()
+    def writer() -> None:
         try:
-            for size in sizes:
-                if failure:
-                    break
-                batches.put([generator.dossier() for _ in range(size)])
+            while (batch := batches.get()) is not None:
+                if not failure:
+                    write(batch)
+        except BaseException as error:  # reported by the main thread
+            failure.append(error)
+            while batches.get() is not None:
+                pass
         finally:
-            batches.put(None)
-            thread.join()
+            connections.close_all()
+
+    thread = threading.Thread(target=writer, name="generate_dossiers-writer")
+    thread.start()
+    try:
+        for size in sizes:
+            if failure:
+                break
+            batches.put([generator.dossier() for _ in range(size)])
+    finally:
+        batches.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
+
+
+def _generate(
+    job: dict[str, Any],
+    *,
+    part: tuple[int, int],
+    count: int,
+    report: Callable[[int, int], None],
+) -> dict[str, dict[Any, int]]:
+    """Generate and store `count` dossiers as part `part` (index, of how many); return the
+    highest numbers used."""
+    seed = job["seed"]
+    generator = Generator(
+        days=job["days"],
+        seed=None if seed is None else seed * 1009 + part[0],
+        now=job["now"],
+        people=job["people"],
+        open_only=job["open_only"],
+        part=part,
+    )
+    writer = PostgresWriter() if connection.vendor == "postgresql" else OrmWriter()
+
+    def write(batch: Batch) -> None:
+        with transaction.atomic():
+            rows = writer.write(batch)
+        report(len(batch), rows)
+
+    _run(generator, write, count=count, batch_size=job["batch_size"])
+    return generator.used_numbers()
+
+
+def _in_processes(
+    job: dict[str, Any], *, workers: int, count: int, report: Callable[[int, int], None]
+) -> Iterator[dict[str, dict[Any, int]]]:
+    """Run `_generate` in `workers` processes, each its own share and database connection.
+
+    Python generates in every process at once instead of one (generation is what limits one
+    process); PostgreSQL takes the COPYs of all of them. Progress comes back per batch; a
+    failure in one process stops the others and is raised here.
+    """
+    context = multiprocessing.get_context("fork")
+    messages: Any = context.Queue()
+    shares = [count // workers + (1 if index < count % workers else 0) for index in range(workers)]
+    connections.close_all()  # a forked child must never use the parent's connection
+
+    def child(index: int) -> None:
+        def progress(dossiers: int, rows: int) -> None:
+            messages.put(("progress", dossiers, rows))
+
+        try:
+            used = _generate(job, part=(index, workers), count=shares[index], report=progress)
+            messages.put(("done", index, used))
+        except BaseException as error:  # reported by the parent
+            messages.put(("failed", index, f"{type(error).__name__}: {error}"))
+        finally:
+            connections.close_all()
+
+    processes = [context.Process(target=child, args=(index,)) for index in range(workers)]
+    for process in processes:
+        process.start()
+    finished, failure = 0, None
+    try:
+        while finished < workers:
+            kind, first, second = messages.get()
+            if kind == "progress":
+                report(first, second)
+            elif kind == "done":
+                finished += 1
+                yield second
+            else:
+                failure = f"generator process {first} failed: {second}"
+                break
+    finally:
         if failure:
-            raise failure[0]
+            for process in processes:
+                process.terminate()
+        for process in processes:
+            process.join()
+    if failure:
+        raise CommandError(failure)
