@@ -105,9 +105,12 @@ JOBS: list[Job] = [
     Job(
         "six_monthly_report",
         # The first half of the current year (Decree 09 cut-offs) over every dossier generated
-        # by the page setup; DESIGN §9: < 1 s raw over 5 M dossiers.
+        # by the page setup; DESIGN §9: < 1 s raw over 5 M dossiers, < 100 ms from the rollup.
         ("bench_report", "--half", "1", "--runs", "3", "--json"),
-        targets=(("median_ms", 1000, "report <1s raw"),),
-        note="six-monthly report figures for the whole province (one SQL scan, raw)",
+        targets=(
+            ("median_ms", 1000, "report <1s raw"),
+            ("rollup_median_ms", 100, "report <100ms rollup"),
+        ),
+        note="six-monthly report figures for the whole province (raw SQL scan, then rollup)",
     ),
 ]

@@ -278,6 +278,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.notifications.tasks.sweep_notifications",
         "schedule": 60.0,
     },
+    # Counts the dossiers settled yesterday into the half-month report rollup; idempotent.
+    # Before the period-end reports, so they read the rollup up to midnight.
+    "refresh-report-rollup": {
+        "task": "reporting.tasks.refresh_report_rollup",
+        "schedule": crontab(minute=5, hour=1),
+    },
     # The day after a reporting period ends: prepare its province report and e-mail it.
     "reports-at-period-end": {
         "task": "reporting.tasks.reports_at_period_end",

@@ -15,6 +15,9 @@ Definitions (one dossier is in exactly one box, so that
 - returned: refused at the desk or rejected after processing during the period;
 - withdrawn: withdrawn during the period;
 - in progress: still open at the end of the period, within time or overdue at that moment.
+
+Dossiers settled before the rollup's horizon are read from the half-month rollup instead when
+the period starts and ends on its boundaries (rollup.py): the same figures, far fewer rows.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from dossiers.models import Dossier
 from portal.models import Agency
 from procedures.models import Channel, Procedure, Sector, ServiceLevel
 
+from . import rollup
 from .periods import Period
 
 PROVINCE = "province"
@@ -88,7 +92,8 @@ class Scope:
             return _("Sector: %(name)s") % {"name": Sector.objects.get(pk=self._sector).name}
         return _("Whole province")
 
-    def dossiers(self, queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    def dossiers(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Narrow dossiers (or any rows with `agency` and `procedure`) to the scope."""
         if self.kind == AGENCY:
             return queryset.filter(agency_id=self._agency)
         if self.kind == SECTOR:
@@ -113,8 +118,11 @@ def rate(part: int, whole: int) -> str | None:
     return str((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _grouped_rows(period: Period, scope: Scope) -> list[dict[str, Any]]:
+def _grouped_rows(period: Period, scope: Scope, *, use_rollup: bool) -> list[dict[str, Any]]:
     start, end = period.starts_at, period.ends_before
+    # Dossiers settled before the rollup's horizon come from the rollup (rollup.py), the rest
+    # from the dossiers themselves; without a usable rollup, everything from the dossiers.
+    horizon = rollup.usable_horizon(period.start, period.end) if use_rollup else None
     zone = timezone.get_current_timezone()
     settled = Q(finished_at__isnull=False) & Q(finished_at__lt=end)
     finished_in = Q(finished_at__gte=start, finished_at__lt=end)
@@ -140,10 +148,15 @@ def _grouped_rows(period: Period, scope: Scope) -> list[dict[str, Any]]:
     # `finished_at`) and dossiers still open (the partial index of open dossiers). Together they
     # are every dossier that is not settled before the period starts.
     parts = (
-        submitted.filter(finished_at__gte=start),
+        submitted.filter(finished_at__gte=max(start, horizon) if horizon else start),
         submitted.filter(finished_at__isnull=True).exclude(state=Dossier.State.DRAFT),
     )
     rows: dict[tuple[int, int], dict[str, Any]] = {}
+    if horizon is not None:
+        for row in rollup.rollup_rows(
+            start=period.start, end=period.end, horizon=horizon, scoped=scope.dossiers
+        ):
+            rows[(row["agency_id"], row["procedure_id"])] = row
     for part in parts:
         grouped: Any = (
             part.annotate(
@@ -184,9 +197,12 @@ def _sum(rows: Iterable[dict[str, Any]], key: Any) -> dict[Any, dict[str, Any]]:
 _DERIVED = ("processed_on_time", "in_progress_within")
 
 
-def dossier_figures(period: Period, scope: Scope) -> dict[str, Any]:
-    """Totals and tables by agency, sector and procedure for one period and scope."""
-    rows = _grouped_rows(period, scope)
+def dossier_figures(period: Period, scope: Scope, *, use_rollup: bool = True) -> dict[str, Any]:
+    """Totals and tables by agency, sector and procedure for one period and scope.
+
+    `use_rollup=False` counts every dossier afresh (the benchmark compares both ways).
+    """
+    rows = _grouped_rows(period, scope, use_rollup=use_rollup)
     procedure_ids = {row["procedure_id"] for row in rows}
     procedures = {
         procedure.pk: procedure
@@ -207,13 +223,10 @@ def dossier_figures(period: Period, scope: Scope) -> dict[str, Any]:
         _sum(rows, lambda row: row["agency_id"]),
         lambda pk: {"code": agencies[pk].code, "name": agencies[pk].name},
     )
+    sectors = {p.sector_id: p.sector for p in procedures.values()}
     by_sector = table(
         _sum(rows, lambda row: procedures[row["procedure_id"]].sector_id),
-        lambda pk: next(
-            {"code": p.sector.code, "name": p.sector.name}
-            for p in procedures.values()
-            if p.sector_id == pk
-        ),
+        lambda pk: {"code": sectors[pk].code, "name": sectors[pk].name},
     )
     by_procedure = table(
         _sum(rows, lambda row: row["procedure_id"]),

@@ -152,3 +152,53 @@ class SyncReconciliation(models.Model):
     @property
     def matches(self) -> bool:
         return self.remote_count == self.local_count
+
+
+class DossierRollup(models.Model):
+    """Half-month counts of settled dossiers, per agency and procedure (reporting/rollup.py).
+
+    Only dossiers settled (done, returned or withdrawn) before the rollup's horizon are
+    counted here; they never change again. Each row holds flows of one half-month bucket
+    (1st–14th, 15th–end of a month): received by channel by submission, settled by outcome
+    by settlement, and the due-time flows that give "overdue at the end of a period".
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey(
+        "procedures.Procedure", on_delete=models.CASCADE, related_name="+"
+    )
+    bucket = models.PositiveIntegerField(help_text="(year × 12 + month − 1) × 2 + second half")
+    horizon = models.DateTimeField(help_text="the horizon of the refresh that counted these")
+    received = models.PositiveIntegerField(default=0)
+    received_online = models.PositiveIntegerField(default=0)
+    received_desk = models.PositiveIntegerField(default=0)
+    received_post = models.PositiveIntegerField(default=0)
+    settled = models.PositiveIntegerField(default=0)
+    processed_early = models.PositiveIntegerField(default=0)
+    processed_on_time = models.PositiveIntegerField(default=0)
+    processed_late = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    due = models.PositiveIntegerField(default=0)
+    due_settled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report rollup row")
+        verbose_name_plural = _("report rollup")
+        indexes = [models.Index(fields=["bucket"], name="rollup_bucket")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.procedure_id} #{self.bucket}"
+
+
+class RollupHorizon(models.Model):
+    """The one row saying up to when settled dossiers are in `DossierRollup`."""
+
+    horizon = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report rollup horizon")
+
+    def __str__(self) -> str:
+        return f"{self.horizon}"

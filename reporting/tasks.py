@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import periods, services, sync
+from . import periods, rollup, services, sync
 from .figures import Scope
 
 
@@ -16,6 +16,12 @@ def generate_report(report_id: int) -> None:
     report = services.report_generate(report_id=report_id)
     if report is not None and report.automatic:
         services.report_email(report_id=report.pk)
+
+
+@shared_task(ignore_result=True)
+def refresh_report_rollup() -> dict[str, object]:
+    """Beat, daily after midnight: count yesterday's settled dossiers into the rollup."""
+    return rollup.rollup_refresh().as_dict()
 
 
 @shared_task

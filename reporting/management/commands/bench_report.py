@@ -3,7 +3,9 @@
     python manage.py bench_report [--year 2026] [--half 1] [--runs 5] [--json]
 
 Prints the number of dossiers, the median and best time of `dossier_figures` for the whole
-province (the SQL scan plus the roll-ups), and the goal (< 1 s raw over 5 M dossiers).
+province counting every dossier (goal < 1 s over 5 M dossiers) and through the half-month
+rollup (reporting/rollup.py; goal < 100 ms), after checking that both give the same figures.
+The rollup is rebuilt first when it is not up to date (generated data settles in the past).
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import statistics
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
 from dossiers.models import Dossier
-from reporting import periods
+from reporting import periods, rollup
 from reporting.figures import Scope, dossier_figures
+from reporting.models import DossierRollup
 
 GOAL_MS = 1000.0
+ROLLUP_GOAL_MS = 100.0
 
 
 class Command(BaseCommand):
@@ -37,29 +41,50 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         period = periods.half_year(options["year"], options["half"])
         dossiers = Dossier.objects.count()
-        timings = []
-        figures: dict[str, Any] = {}
-        for _ in range(max(1, options["runs"])):
+        runs = max(1, options["runs"])
+        # The rollup as the daily beat keeps it: everything settled before today. Rebuilt here
+        # when missing or behind (the bench data is generated with past settlements).
+        rebuild_ms = None
+        if rollup.current_horizon() != rollup.default_horizon():
             started = time.perf_counter()
-            figures = dossier_figures(period, Scope())
-            timings.append((time.perf_counter() - started) * 1000)
+            rollup.rollup_rebuild()
+            rebuild_ms = round((time.perf_counter() - started) * 1000, 1)
+        timings: dict[bool, list[float]] = {False: [], True: []}
+        figures: dict[bool, dict[str, Any]] = {}
+        for use_rollup in (False, True):
+            for _ in range(runs):
+                started = time.perf_counter()
+                figures[use_rollup] = dossier_figures(period, Scope(), use_rollup=use_rollup)
+                timings[use_rollup].append((time.perf_counter() - started) * 1000)
+        if figures[True] != figures[False]:
+            raise CommandError("The rollup and counting every dossier disagree.")
+        raw, rolled = timings[False], timings[True]
         result = {
             "bench": "six_monthly_report",
             "database": connection.vendor,
             "dossiers": dossiers,
             "period": period.as_dict(),
-            "received_in_period": figures["totals"]["received"],
-            "median_ms": round(statistics.median(timings), 1),
-            "best_ms": round(min(timings), 1),
+            "received_in_period": figures[False]["totals"]["received"],
+            "median_ms": round(statistics.median(raw), 1),
+            "best_ms": round(min(raw), 1),
             "goal_ms": GOAL_MS,
-            "meets_goal": statistics.median(timings) < GOAL_MS,
+            "meets_goal": statistics.median(raw) < GOAL_MS,
+            "rollup_median_ms": round(statistics.median(rolled), 1),
+            "rollup_best_ms": round(min(rolled), 1),
+            "rollup_goal_ms": ROLLUP_GOAL_MS,
+            "rollup_meets_goal": statistics.median(rolled) < ROLLUP_GOAL_MS,
+            "rollup_rows": DossierRollup.objects.count(),
+            "rollup_rebuild_ms": rebuild_ms,
         }
         if options["json"]:
             self.stdout.write(json.dumps(result))
             return
         self.stdout.write(
             f"six-monthly report {period.start}–{period.end} over {dossiers:,} dossiers "
-            f"({result['received_in_period']:,} received in the period): "
-            f"median {result['median_ms']} ms, best {result['best_ms']} ms "
-            f"(goal < {GOAL_MS:.0f} ms raw) {'OK' if result['meets_goal'] else 'SLOWER THAN GOAL'}"
+            f"({result['received_in_period']:,} received in the period):\n"
+            f"  raw: median {result['median_ms']} ms, best {result['best_ms']} ms "
+            f"(goal < {GOAL_MS:.0f} ms) {'OK' if result['meets_goal'] else 'SLOWER THAN GOAL'}\n"
+            f"  rollup ({result['rollup_rows']:,} rows): median {result['rollup_median_ms']} ms, "
+            f"best {result['rollup_best_ms']} ms (goal < {ROLLUP_GOAL_MS:.0f} ms) "
+            f"{'OK' if result['rollup_meets_goal'] else 'SLOWER THAN GOAL'}"
         )
