@@ -145,9 +145,9 @@ def notify_many(messages: Iterable[dict[str, Any]]) -> int:
     For periodic jobs that warn many people at a time (the deadline scan): the same rows and
     dedupe keys as `notify`, in the caller's transaction, written without a model instance
     or a query parameter per row (see `_insert_new`). A key already in the outbox writes
-    nothing; only the rows written here are handed to the workers after commit (a row that
-    was already there was queued by whoever wrote it, and the sweeper sends whatever is still
-    pending). Returns how many rows were written.
+    nothing; on PostgreSQL only the rows written here are handed to the workers after commit
+    (a row that was already there was queued by whoever wrote it, and the sweeper sends
+    whatever is still pending). Returns how many rows are queued after commit.
     """
     checked: set[tuple[str, tuple[str, ...]]] = set()
     rows: list[dict[str, Any]] = []
