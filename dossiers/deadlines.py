@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -292,8 +292,8 @@ class StaffPages:
         return f"{form[0]}{dossier.pk}{form[1]}" if form else staff_dossier_url(dossier, user)
 
 
-def _when(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y") if moment else ""
+def _when(moment: datetime | None, zone: tzinfo | None = None) -> str:
+    return timezone.localtime(moment, zone).strftime("%H:%M %d/%m/%Y") if moment else ""
 
 
 TEMPLATES: dict[str, str] = {
@@ -311,12 +311,13 @@ def _messages(
     What the dossier's messages share is worked out once; only the greeting and the link
     differ from one person to the next.
     """
+    zone = timezone.get_current_timezone()
     context: dict[str, object] = {
         "code": dossier.code or "",
         "procedure_name": dossier.procedure_name or "",
         "agency_name": dossier.agency_name,
-        "due": _when(deadline),
-        "received_at": _when(dossier.accepted_at),
+        "due": _when(deadline, zone),
+        "received_at": _when(dossier.accepted_at, zone),
     }
     template = TEMPLATES[kind]
     key = f"deadline:{kind}:{dossier.pk}:{int(deadline.timestamp())}:u"
