@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -69,7 +69,7 @@ def due_soon_limit(now: datetime) -> datetime:
     return workdays.add_working_days(now, SOON_WORKING_DAYS)
 
 
-def warning_deadline(dossier: Dossier) -> datetime | None:
+def warning_deadline(dossier: Dossier | Candidate) -> datetime | None:
     """The time staff must meet: the due time, or a later appointment given by an apology."""
     if dossier.due_at is None:
         return None
@@ -78,7 +78,7 @@ def warning_deadline(dossier: Dossier) -> datetime | None:
     return dossier.due_at
 
 
-def threshold(dossier: Dossier, *, now: datetime, soon: datetime) -> str | None:
+def threshold(dossier: Dossier | Candidate, *, now: datetime, soon: datetime) -> str | None:
     """ "overdue", "due_soon" or None for a dossier being processed."""
     deadline = warning_deadline(dossier)
     if dossier.state != State.PROCESSING or deadline is None:
@@ -118,26 +118,40 @@ def forward_breach_candidates(*, now: datetime) -> QuerySet[Dossier]:
     )
 
 
-_FIELDS = (
-    "pk",
-    "code",
-    "state",
-    "agency_id",
-    "department_id",
-    "assignee_id",
-    "agency__name",
-    "accepted_at",
-    "due_at",
-    "appointment_at",
-    "forward_due_at",
-    "forwarded_at",
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What the scan reads of a dossier: plain values, not a model instance.
+
+    A pass reads tens of thousands of dossiers; building a `Dossier` for each (field
+    descriptors, the state machine's bookkeeping) cost more than the query.
+    """
+
+    pk: int
+    code: str | None
+    state: str
+    agency_id: int
+    department_id: int | None
+    assignee_id: int | None
+    agency_name: str
+    procedure_name: str | None
+    accepted_at: datetime | None
+    due_at: datetime | None
+    appointment_at: datetime | None
+    forward_due_at: datetime | None
+    forwarded_at: datetime | None
+
+
+# The columns of a `Candidate`, in its order (`agency__name` through the join).
+_FIELDS = tuple(
+    {"agency_name": "agency__name"}.get(name, name) for name in Candidate.__dataclass_fields__
 )
 
 
 def scan_page(
     dossiers: QuerySet[Dossier], order: str, size: int, after: tuple[datetime, int] | None = None
-) -> QuerySet[Dossier]:
-    """One chunk: the next `size` dossiers by (`order`, pk) after the keyset cursor `after`."""
+) -> QuerySet[Dossier, tuple[Any, ...]]:
+    """One chunk: the next `size` dossiers by (`order`, pk) after the keyset cursor `after`,
+    as rows of the `Candidate` columns."""
     if after is not None:
         # The redundant `>=` gives the index scan its start; the OR alone would not.
         dossiers = dossiers.filter(
@@ -145,20 +159,19 @@ def scan_page(
             **{f"{order}__gte": after[0]},
         )
     return (
-        dossiers.select_related("agency")
-        .only(*_FIELDS)
         # Only the name out of the version's JSON: decoding whole versions (documents, fees,
         # legal bases) for every row would cost more than the query.
-        .annotate(procedure_name=KeyTextTransform("name", "procedure_version__data"))
-        .order_by(order, "pk")[:size]
+        dossiers.annotate(procedure_name=KeyTextTransform("name", "procedure_version__data"))
+        .order_by(order, "pk")
+        .values_list(*_FIELDS)[:size]
     )
 
 
-def _chunks(dossiers: QuerySet[Dossier], order: str, size: int) -> Iterator[list[Dossier]]:
+def _chunks(dossiers: QuerySet[Dossier], order: str, size: int) -> Iterator[list[Candidate]]:
     """Keyset pages of `size` ordered by (`order`, pk): never OFFSET, never all rows at once."""
     last: tuple[datetime, int] | None = None
     while True:
-        rows = list(scan_page(dossiers, order, size, last))
+        rows = [Candidate(*row) for row in scan_page(dossiers, order, size, last)]
         if not rows:
             return
         yield rows
@@ -210,7 +223,7 @@ class StaffDirectory:
         self._agencies[agency_id] = staff
         return staff
 
-    def _assignee(self, dossier: Dossier) -> User | None:
+    def _assignee(self, dossier: Dossier | Candidate) -> User | None:
         if dossier.assignee_id is None:
             return None
         user = self._users.get(dossier.assignee_id)
@@ -220,7 +233,7 @@ class StaffDirectory:
                 self._users[user.pk] = user
         return user if user is not None and user.is_active else None
 
-    def for_deadline(self, dossier: Dossier) -> list[User]:
+    def for_deadline(self, dossier: Dossier | Candidate) -> list[User]:
         staff = self._agency(dossier.agency_id)
         assignee = self._assignee(dossier)
         forwarded = dossier.forwarded_at is not None and dossier.department_id is not None
@@ -232,7 +245,7 @@ class StaffDirectory:
             first = staff.desk
         return _unique([*first, *staff.leaders])
 
-    def for_forward_breach(self, dossier: Dossier) -> list[User]:
+    def for_forward_breach(self, dossier: Dossier | Candidate) -> list[User]:
         staff = self._agency(dossier.agency_id)
         return _unique([*staff.desk, *staff.leaders])
 
@@ -245,17 +258,42 @@ def _unique(users: list[User]) -> list[User]:
 # --- Messages --------------------------------------------------------------------------------
 
 
-def staff_dossier_url(dossier: Dossier, user: User | None = None) -> str:
-    """Where the warned person works on the dossier: the processing page once it is with a
-    department (specialists, leaders), the desk's page while it is still at the desk (leaders
-    open every dossier of their agency on the processing page)."""
+def _staff_page(dossier: Dossier | Candidate, user: User | None) -> str:
+    # The processing page once the dossier is with a department (specialists, leaders), the
+    # desk's page while it is still at the desk (leaders open every dossier of their agency on
+    # the processing page).
     at_desk = dossier.forwarded_at is None and (user is None or not user.has_role(Role.LEADER))
-    name = "desk:dossier" if at_desk else "desk:processing_dossier"
-    return settings.PORTAL_BASE_URL + reverse(name, args=[dossier.pk])
+    return "desk:dossier" if at_desk else "desk:processing_dossier"
 
 
-def _when(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y") if moment else ""
+def staff_dossier_url(dossier: Dossier | Candidate, user: User | None = None) -> str:
+    """Where the warned person works on the dossier (see `_staff_page`)."""
+    return settings.PORTAL_BASE_URL + reverse(_staff_page(dossier, user), args=[dossier.pk])
+
+
+class StaffPages:
+    """`staff_dossier_url` for a whole pass: each page's URL reversed once, not per message.
+
+    `reverse` costs more than all the rest of a message; the pages differ only by the pk.
+    """
+
+    _MARK = 918273645546372819  # stands for the pk in the reversed URL
+
+    def __init__(self) -> None:
+        self._forms: dict[str, tuple[str, str] | None] = {}
+
+    def url(self, dossier: Dossier | Candidate, user: User | None = None) -> str:
+        name = _staff_page(dossier, user)
+        if name not in self._forms:
+            reversed_url = settings.PORTAL_BASE_URL + reverse(name, args=[self._MARK])
+            head, mark, tail = reversed_url.partition(str(self._MARK))
+            self._forms[name] = (head, tail) if mark and str(self._MARK) not in tail else None
+        form = self._forms[name]
+        return f"{form[0]}{dossier.pk}{form[1]}" if form else staff_dossier_url(dossier, user)
+
+
+def _when(moment: datetime | None, zone: tzinfo | None = None) -> str:
+    return timezone.localtime(moment, zone).strftime("%H:%M %d/%m/%Y") if moment else ""
 
 
 TEMPLATES: dict[str, str] = {
@@ -266,26 +304,32 @@ TEMPLATES: dict[str, str] = {
 
 
 def _messages(
-    dossier: Dossier, kind: str, deadline: datetime, users: list[User]
+    dossier: Candidate, kind: str, deadline: datetime, users: list[User], pages: StaffPages
 ) -> list[dict[str, Any]]:
-    """The outbox messages (keyword arguments of `notify`) warning `users` of one dossier."""
+    """The outbox messages (keyword arguments of `notify`) warning `users` of one dossier.
+
+    What the dossier's messages share is worked out once; only the greeting and the link
+    differ from one person to the next.
+    """
+    zone = timezone.get_current_timezone()
     context: dict[str, object] = {
         "code": dossier.code or "",
-        "procedure_name": getattr(dossier, "procedure_name", None) or "",
-        "agency_name": dossier.agency.name,
-        "due": _when(deadline),
-        "received_at": _when(dossier.accepted_at),
+        "procedure_name": dossier.procedure_name or "",
+        "agency_name": dossier.agency_name,
+        "due": _when(deadline, zone),
+        "received_at": _when(dossier.accepted_at, zone),
     }
-    stamp = int(deadline.timestamp())
+    template = TEMPLATES[kind]
+    key = f"deadline:{kind}:{dossier.pk}:{int(deadline.timestamp())}:u"
     return [
         {
-            "template": TEMPLATES[kind],
+            "template": template,
             "context": {
                 **context,
                 "applicant_name": user.full_name,
-                "url": staff_dossier_url(dossier, user),
+                "url": pages.url(dossier, user),
             },
-            "dedupe_key": f"deadline:{kind}:{dossier.pk}:{stamp}:u{user.pk}",
+            "dedupe_key": f"{key}{user.pk}",
             "user": user,
         }
         for user in users
@@ -337,9 +381,10 @@ def _exclusive() -> Iterator[bool]:
 
 
 def _process(
-    chunk: list[Dossier],
+    chunk: list[Candidate],
     decide: dict[int, tuple[str, datetime]],
     recipients: StaffDirectory,
+    pages: StaffPages,
     report: ScanReport,
     *,
     forward: bool,
@@ -370,7 +415,7 @@ def _process(
                 dossier_id=dossier.pk, kind=kind, deadline=deadline, recipients=len(users)
             )
         )
-        messages += _messages(dossier, kind, deadline, users)
+        messages += _messages(dossier, kind, deadline, users, pages)
         report.alerts[kind] += 1
         report.staff_notified += len(users)
     # One transaction per chunk, two INSERTs. ON CONFLICT DO NOTHING: should another pass have
@@ -393,7 +438,7 @@ def deadline_scan(*, now: datetime | None = None, chunk_size: int | None = None)
             logger.info("Deadline scan skipped: another pass is running.")
             return report
         soon = due_soon_limit(now)
-        recipients = StaffDirectory()
+        recipients, pages = StaffDirectory(), StaffPages()
         for chunk in _chunks(due_candidates(soon=soon), "due_at", size):
             report.chunks += 1
             report.examined += len(chunk)
@@ -403,12 +448,12 @@ def deadline_scan(*, now: datetime | None = None, chunk_size: int | None = None)
                 deadline = warning_deadline(dossier)
                 if kind and deadline:
                     decide[dossier.pk] = (kind, deadline)
-            _process(chunk, decide, recipients, report, forward=False)
+            _process(chunk, decide, recipients, pages, report, forward=False)
         for chunk in _chunks(forward_breach_candidates(now=now), "forward_due_at", size):
             report.chunks += 1
             report.examined += len(chunk)
             decide = {d.pk: (Kind.FORWARD_BREACH, d.forward_due_at) for d in chunk}  # type: ignore[misc]
-            _process(chunk, decide, recipients, report, forward=True)
+            _process(chunk, decide, recipients, pages, report, forward=True)
     report.seconds = time.perf_counter() - started
     logger.info("Deadline scan: %s", report.as_dict())
     return report

@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -20,3 +21,22 @@ class PortalAdminSite(OTPAdminSite):
         return redirect(
             f"{reverse('two_factor:login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
         )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A list and detail pages to read, for records the portal writes itself (logs, sync state).
+
+    Nobody adds, edits or deletes them here, superusers included: they are the record of what
+    the scheduled jobs did.
+    """
+
+    show_full_result_count = False  # one COUNT per page, not two, on big tables
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

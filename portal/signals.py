@@ -1,7 +1,11 @@
 """Signal receivers of the portal app."""
 
 from django.apps import AppConfig
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -14,11 +18,20 @@ IT_ADMIN_VIEW_APPS = ["dossiers", "payments", "feedback", "auth"]
 
 
 @receiver(post_migrate)
-def grant_it_admin_permissions(sender: AppConfig, **kwargs: object) -> None:
+def grant_it_admin_permissions(
+    sender: AppConfig,
+    using: str = DEFAULT_DB_ALIAS,
+    apps: Apps = global_apps,
+    **kwargs: object,
+) -> None:
     """Keep the IT admin group's permissions in step with the models (idempotent).
 
-    Runs after each app's migrations, because permissions appear app by app.
+    Runs after each app's migrations, because permissions appear app by app. The portal app
+    comes first, so this receiver runs before django.contrib.auth's: it creates the app's
+    permissions itself, or those of the last app (reporting) would be missing from the group
+    after the first `migrate` of a new database.
     """
+    create_permissions(sender, verbosity=0, using=using, apps=apps)
     group, _created = Group.objects.get_or_create(name=Role.IT_ADMIN.value)
     for role in Role:
         Group.objects.get_or_create(name=role.value)

@@ -1,15 +1,20 @@
-"""Reports in the IT staff's admin: the list, with the report pages for preparing and reading."""
+"""The IT staff's admin of reporting: the reports (with their pages for preparing and reading)
+and, read-only, what the national-portal sync did."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Report
+from portal.admin_site import ReadOnlyAdmin
+
+from .models import DossierSyncState, Report, SyncReconciliation, SyncRun
+from .sync import DVCQG_STATUS_CODES
 
 
 @admin.register(Report)
@@ -61,3 +66,71 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Report | None = None) -> bool:
         return False  # frozen snapshots
+
+
+# --- The national-portal sync (reporting/sync.py), read-only ----------------------------------
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started_at",
+        "finished_at",
+        "status",
+        "changed_since",
+        "changed_until",
+        "examined",
+        "sent",
+        "acknowledged",
+        "unchanged",
+        "batches",
+        "attempts",
+    )
+    list_filter = ("status", "started_at")
+    search_fields = ("error",)
+    date_hierarchy = "started_at"
+    readonly_fields = [field.name for field in SyncRun._meta.fields]
+
+
+class DvcqgStatusFilter(admin.SimpleListFilter):
+    """The national portal's status codes, listed from the code (no scan of the table)."""
+
+    title = _("DVCQG status")
+    parameter_name = "status_code"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(str(code), str(code)) for code in DVCQG_STATUS_CODES]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(status_code=int(value)) if value and value.isdigit() else queryset
+
+
+@admin.register(DossierSyncState)
+class DossierSyncStateAdmin(ReadOnlyAdmin):
+    """One row per dossier the national portal acknowledged (millions): no filter here reads
+    the whole table to build its choices, and the list is ordered by the primary key."""
+
+    list_display = ("dossier_code", "status_code", "version", "acknowledged_at", "run")
+    list_filter = (DvcqgStatusFilter,)
+    search_fields = ("=dossier__code",)
+    search_help_text = _("Dossier code")
+    list_select_related = ("dossier", "run")
+    ordering = ("-dossier_id",)
+    readonly_fields = [field.name for field in DossierSyncState._meta.fields]
+
+    @admin.display(description=_("dossier code"), ordering="dossier__code")
+    def dossier_code(self, state: DossierSyncState) -> str:
+        return state.dossier.code or ""
+
+
+@admin.register(SyncReconciliation)
+class SyncReconciliationAdmin(ReadOnlyAdmin):
+    list_display = ("checked_at", "local_count", "remote_count", "counts_match", "error")
+    list_filter = ("checked_at",)
+    date_hierarchy = "checked_at"
+    readonly_fields = [field.name for field in SyncReconciliation._meta.fields]
+
+    @admin.display(description=_("counts match"), boolean=True)
+    def counts_match(self, reconciliation: SyncReconciliation) -> bool:
+        return reconciliation.matches

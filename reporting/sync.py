@@ -69,6 +69,7 @@ class SyncError(Exception):
 
 RECEIVED, ACCEPTED, REFUSED, PROCESSING, SUPPLEMENT, AWAITING_FEE = 1, 2, 3, 4, 5, 6
 WITHDRAWN, STOPPED, DONE, DELIVERED = 7, 8, 9, 10
+DVCQG_STATUS_CODES = range(RECEIVED, DELIVERED + 1)
 
 
 # Checked in order, first match wins. Clock pauses (8 stopped) and payments (6 awaiting fee)

@@ -211,6 +211,87 @@ def test_notify_addresses_and_channels(django_capture_on_commit_callbacks):
         notify(template="result_ready", context={"at": timezone.now()}, dedupe_key="e")
 
 
+@pytest.mark.django_db
+def test_notify_many_writes_the_rows_notify_writes(django_capture_on_commit_callbacks):
+    staff = UserFactory()
+    citizen = UserFactory(email="", phone="0987654321")
+    context = realistic_context()
+    with django_capture_on_commit_callbacks():
+        notify(template="dossier_overdue", context=context, dedupe_key="one", user=staff)
+        notify(template="result_ready", context={}, dedupe_key="one-c", user=citizen)
+        written = services.notify_many(
+            [
+                {
+                    "template": "dossier_overdue",
+                    "context": context,
+                    "dedupe_key": "many",
+                    "user": staff,
+                },
+                {
+                    "template": "result_ready",
+                    "context": {},
+                    "dedupe_key": "many-c",
+                    "user": citizen,
+                },
+                {"template": "result_ready", "context": {}, "dedupe_key": "nobody"},
+            ]
+        )
+    assert written == 3
+
+    def rows(key):
+        """The rows of one message by channel, all columns but the id, key and times."""
+        skip = {"id", "dedupe_key", "created_at", "next_attempt_at"}
+        names = [f.attname for f in Notification._meta.concrete_fields if f.attname not in skip]
+        return {
+            row.channel: [getattr(row, name) for name in names]
+            for row in Notification.objects.filter(dedupe_key__startswith=f"{key}:")
+        }
+
+    assert rows("many") == rows("one") and set(rows("many")) == {"email", "sms"}
+    assert rows("many-c") == rows("one-c") and set(rows("many-c")) == {"sms"}
+    assert not Notification.objects.filter(dedupe_key__startswith="nobody").exists()
+    assert not Notification.objects.filter(next_attempt_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_many_writes_and_queues_only_what_is_new(gateway):
+    staff = UserFactory()
+    citizen = UserFactory()
+
+    def message(key, user):
+        return {
+            "template": "dossier_due_soon",
+            "context": realistic_context(),
+            "dedupe_key": key,
+            "user": user,
+        }
+
+    with transaction.atomic():
+        assert services.notify_many([message("k:1", staff)]) == 2
+    assert len(mail.outbox) == 1 and len(gateway.deliveries) == 1
+
+    with transaction.atomic():
+        # Two new rows (k:2 e-mail and SMS); k:1 is already in the outbox, and a key given
+        # twice in one call is written once.
+        assert (
+            services.notify_many(
+                [message("k:1", staff), message("k:2", citizen), message("k:2", citizen)]
+            )
+            == 2
+        )
+    assert Notification.objects.count() == 4
+    assert Notification.objects.filter(status="sent", attempts=1).count() == 4
+    assert len(mail.outbox) == 2 and len(gateway.deliveries) == 2
+
+    with pytest.raises(TypeError), transaction.atomic():
+        services.notify_many(
+            [message("k:3", staff), {**message("k:4", staff), "context": {"at": timezone.now()}}]
+        )
+    with pytest.raises(ValueError, match="Unknown notification template"):
+        services.notify_many([{**message("k:5", staff), "template": "no_such_thing"}])
+    assert Notification.objects.count() == 4
+
+
 # --- E-mail through a real SMTP server -----------------------------------------------------
 
 
