@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import functools
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, cast
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Field, Q, QuerySet
+from django.db.models.options import Options
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import User
+from portal.models import Agency, User
 from portal.roles import Role
+from procedures.models import Procedure
 
 from .errors import DossierError
 from .models import Attachment, Dossier, Handoff
@@ -66,6 +75,65 @@ def dossier_by_code(code: str) -> Dossier | None:
         .exclude(state=Dossier.State.DRAFT)
         .filter(code=code.strip().upper())
         .first()
+    )
+
+
+class PublicDossierRow(NamedTuple):
+    """The columns of a dossier the public lookup may show, as stored."""
+
+    code: str
+    state: str
+    applicant_name: str
+    submitted_at: datetime | None
+    appointment_at: datetime | None
+    finished_at: datetime | None
+    delivered_at: datetime | None
+    procedure_name: str
+    agency_name: str
+
+
+def public_dossier_row(code: str) -> PublicDossierRow | None:
+    """For the public lookup: a submitted dossier by its exact code, public columns only.
+
+    One indexed query written out once (the lookup is the busiest page of the portal and the
+    ORM would compile the same statement on every request); the CCCD, phone and address are
+    never read.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_public_dossier_sql(), [code, Dossier.State.DRAFT.value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if settings.USE_TZ and connection.vendor == "sqlite":  # SQLite gives naive UTC times
+        row = [
+            value.replace(tzinfo=UTC)
+            if isinstance(value, datetime) and timezone.is_naive(value)
+            else value
+            for value in row
+        ]
+    return PublicDossierRow(*row)
+
+
+@functools.cache
+def _public_dossier_sql() -> str:
+    quote = connection.ops.quote_name
+    dossier, procedure, agency = Dossier._meta, Procedure._meta, Agency._meta
+
+    def column(meta: Options[Any], name: str) -> str:
+        field = cast("Field[Any, Any]", meta.get_field(name))
+        return f"{quote(meta.db_table)}.{quote(field.column or name)}"
+
+    own = [column(dossier, name) for name in PublicDossierRow._fields[:7]]
+    # Only quoted table and column names from the models go into the text; the code is a
+    # parameter.
+    return (
+        f"SELECT {', '.join(own)}, {column(procedure, 'name')}, {column(agency, 'name')}"  # noqa: S608
+        f" FROM {quote(dossier.db_table)}"
+        f" INNER JOIN {quote(procedure.db_table)}"
+        f" ON {column(procedure, 'id')} = {column(dossier, 'procedure')}"
+        f" INNER JOIN {quote(agency.db_table)}"
+        f" ON {column(agency, 'id')} = {column(dossier, 'agency')}"
+        f" WHERE {column(dossier, 'code')} = %s AND {column(dossier, 'state')} <> %s"
     )
 
 

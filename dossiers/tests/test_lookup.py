@@ -140,6 +140,55 @@ def test_the_lookup_is_one_query(client, dossier):
     assert len(queries) <= 2, [query["sql"] for query in queries]
 
 
+def test_a_reused_page_costs_one_query_and_one_redis_round_trip(client, dossier, redis_round_trips):
+    client.get(LOOKUP, {"ma": dossier.code})  # rendered and stored
+    redis_round_trips.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LOOKUP, {"ma": dossier.code})
+
+    assert response.status_code == 200
+    assert len(queries) == 1, [query["sql"] for query in queries]
+    assert "applicant_national_id" not in queries[0]["sql"]
+    # The rate-limit count and the stored page travel together.
+    assert len(redis_round_trips) == 1
+
+
+def test_a_new_page_costs_one_query_and_two_redis_round_trips(client, dossier, redis_round_trips):
+    client.get(LOOKUP, {"ma": "000.00.01.H45-261124-9999"})  # warm up (translations)
+    redis_round_trips.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LOOKUP, {"ma": dossier.code})
+
+    assert response.status_code == 200
+    assert len(queries) == 1
+    assert len(redis_round_trips) == 2  # count + stored page, then the page is stored
+
+
+def test_a_refused_lookup_does_not_read_the_dossier(client, dossier, settings):
+    settings.LOOKUP_RATE_LIMIT = 1
+    client.get(LOOKUP, {"ma": dossier.code})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LOOKUP, {"ma": dossier.code})
+    assert response.status_code == 429
+    assert not [query for query in queries if "dossiers_dossier" in query["sql"]]
+
+
+def test_a_stored_page_is_reused_only_for_what_the_database_still_says(client, dossier):
+    first = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    Dossier.objects.filter(pk=dossier.pk).update(applicant_name="Lê Thị Ánh Tuyết")
+
+    after = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+
+    assert "Nguyễn V** A**" in first
+    assert "Lê T** Á** T**" in after and "Nguyễn V** A**" not in after
+    # And once the dossier is back to a draft it is not found, whatever was stored.
+    Dossier.objects.filter(pk=dossier.pk).update(state=Dossier.State.DRAFT)
+    gone = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert 'role="alert"' in gone and "Lê T** Á** T**" not in gone
+
+
 def test_the_kiosk_renders_without_the_site_navigation(client, dossier):
     response = client.get("/kiosk/")
     html = response.content.decode()
