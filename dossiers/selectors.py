@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Field, Q, QuerySet
 from django.db.models.options import Options
 from django.utils import timezone
@@ -99,19 +100,41 @@ def public_dossier_row(code: str) -> PublicDossierRow | None:
     ORM would compile the same statement on every request); the CCCD, phone and address are
     never read.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_public_dossier_sql(), [code, Dossier.State.DRAFT.value])
-        row = cursor.fetchone()
+    row = _fetch_one_as_health_check(_public_dossier_sql(), [code, Dossier.State.DRAFT.value])
     if row is None:
         return None
     if settings.USE_TZ and connection.vendor == "sqlite":  # SQLite gives naive UTC times
-        row = [
+        row = tuple(
             value.replace(tzinfo=UTC)
             if isinstance(value, datetime) and timezone.is_naive(value)
             else value
             for value in row
-        ]
+        )
     return PublicDossierRow(*row)
+
+
+def _fetch_one_as_health_check(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """One row of a read-only query that is its own connection health check.
+
+    With CONN_HEALTH_CHECKS Django sends "SELECT 1" before the first query of each request,
+    a second round trip for a page that needs one. Here the query itself tells: if the
+    persistent connection turns out to be dead it is closed and the query runs once more on
+    a new one. Only outside a transaction, where running a read twice changes nothing.
+    """
+    if connection.in_atomic_block or connection.connection is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    connection.health_check_done = True  # type: ignore[attr-defined]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except (OperationalError, InterfaceError):
+        connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 @functools.cache

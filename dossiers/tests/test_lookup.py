@@ -1,9 +1,10 @@
 """Public lookup by dossier code (/tra-cuu/) and the kiosk (/kiosk/)."""
 
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -187,6 +188,31 @@ def test_a_stored_page_is_reused_only_for_what_the_database_still_says(client, d
     Dossier.objects.filter(pk=dossier.pk).update(state=Dossier.State.DRAFT)
     gone = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
     assert 'role="alert"' in gone and "Lê T** Á** T**" not in gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lookup_query_is_its_own_connection_health_check(client, dossier, monkeypatch):
+    checks = []
+    wrapper = connections["default"]
+    is_usable = wrapper.is_usable
+    monkeypatch.setattr(wrapper, "is_usable", lambda: checks.append(1) or is_usable())
+    client.get(LOOKUP, {"ma": dossier.code})
+    connection.close_if_unusable_or_obsolete()  # what Django does when a request starts
+
+    assert client.get(LOOKUP, {"ma": dossier.code}).status_code == 200
+    assert checks == []  # no "SELECT 1" before the query
+
+    # The database dropped the persistent connection (restart, idle timeout...).
+    dropped = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", [dropped])
+    connection.close_if_unusable_or_obsolete()
+
+    response = client.get(LOOKUP, {"ma": dossier.code})
+
+    assert response.status_code == 200
+    assert "Nguyễn V** A**" in response.content.decode()
+    assert connection.connection.info.backend_pid != dropped
 
 
 def test_the_kiosk_renders_without_the_site_navigation(client, dossier):
