@@ -4,13 +4,14 @@ Small on purpose: one Redis round trip per request (two cache calls on other bac
 client can get up to twice the limit across a window boundary, which is fine for slowing down
 code guessing.
 
-A page that is counted can read one cache entry in the same round trip (`and_get`): the public
+A page that is counted can read cache entries in the same round trip (`and_get`): the public
 lookup fetches its rendered page together with the count, so that it talks to Redis once.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 class Count:
     allowed: bool
     retry_after: int  # seconds until the window ends
-    cached: Any = None  # the entry asked for with `and_get`, None when absent
+    cached: tuple[Any, ...] = ()  # the entries asked for with `and_get`, None when absent
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -49,16 +50,15 @@ def hit(scope: str, key: str, *, limit: int, window: int = 60) -> tuple[bool, in
 
 
 def count(
-    scope: str, key: str, *, limit: int, window: int = 60, and_get: str | None = None
+    scope: str, key: str, *, limit: int, window: int = 60, and_get: Sequence[str] = ()
 ) -> Count:
-    """Count one request of `key` and, in the same Redis round trip, read the cache entry
-    `and_get` (a key of Django's default cache, as given to cache.set)."""
+    """Count one request of `key` and, in the same Redis round trip, read the cache entries
+    `and_get` (keys of Django's default cache, as given to cache.set)."""
     now = int(time.time())
     start = now - now % window
     counter_key = f"rl:{scope}:{key}:{start}"
     # `django.core.cache.cache` is a proxy, never an instance of the backend class.
     backend = caches[DEFAULT_CACHE_ALIAS]
-    cached = None
     if isinstance(backend, RedisCache):
         # One round trip: INCR, EXPIRE (and GET) sent together; the cache API would take three.
         # No MULTI/EXEC: the counter is per window, so an EXPIRE lost with the connection
@@ -67,12 +67,12 @@ def count(
         raw_key = backend.make_and_validate_key(counter_key)
         pipe.incr(raw_key)
         pipe.expire(raw_key, window + 1)
-        if and_get is not None:
-            pipe.get(backend.make_and_validate_key(and_get))
+        for cache_key in and_get:
+            pipe.get(backend.make_and_validate_key(cache_key))
         replies = pipe.execute()
         number = int(replies[0])
-        if and_get is not None and replies[2] is not None:
-            cached = backend._cache._serializer.loads(replies[2])  # type: ignore[attr-defined]
+        loads = backend._cache._serializer.loads  # type: ignore[attr-defined]
+        cached = tuple(None if raw is None else loads(raw) for raw in replies[2:])
     else:
         backend.add(counter_key, 0, timeout=window + 1)
         try:
@@ -80,8 +80,7 @@ def count(
         except ValueError:  # expired between add and incr
             backend.set(counter_key, 1, timeout=window + 1)
             number = 1
-        if and_get is not None:
-            cached = backend.get(and_get)
+        cached = tuple(backend.get(cache_key) for cache_key in and_get)
     return Count(allowed=number <= limit, retry_after=start + window - now, cached=cached)
 
 

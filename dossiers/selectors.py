@@ -10,7 +10,6 @@ from typing import Any, NamedTuple, cast
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Field, Q, QuerySet
-from django.db.models.options import Options
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,15 +88,17 @@ class PublicDossierRow(NamedTuple):
     appointment_at: datetime | None
     finished_at: datetime | None
     delivered_at: datetime | None
-    procedure_name: str
-    agency_name: str
+    procedure_id: int
+    agency_id: int
 
 
 def public_dossier_row(code: str) -> PublicDossierRow | None:
     """For the public lookup: a submitted dossier by its exact code, public columns only.
 
-    One indexed query written out once (the lookup is the busiest page of the portal and the
-    ORM would compile the same statement on every request); the CCCD, phone and address are
+    One indexed query on the dossier table alone, written out once (the lookup is the busiest
+    page of the portal and the ORM would compile the same statement on every request; joining
+    the procedure and agency for their names would double the database's work, and the names
+    are needed only when a page is rendered: public_names). The CCCD, phone and address are
     never read.
     """
     row = _fetch_one_as_health_check(_public_dossier_sql(), [code, Dossier.State.DRAFT.value])
@@ -140,24 +141,26 @@ def _fetch_one_as_health_check(sql: str, params: Sequence[Any]) -> tuple[Any, ..
 @functools.cache
 def _public_dossier_sql() -> str:
     quote = connection.ops.quote_name
-    dossier, procedure, agency = Dossier._meta, Procedure._meta, Agency._meta
+    meta = Dossier._meta
 
-    def column(meta: Options[Any], name: str) -> str:
-        field = cast("Field[Any, Any]", meta.get_field(name))
-        return f"{quote(meta.db_table)}.{quote(field.column or name)}"
+    def column(name: str) -> str:
+        field = cast("Field[Any, Any]", meta.get_field(name.removesuffix("_id")))
+        return quote(field.column or name)
 
-    own = [column(dossier, name) for name in PublicDossierRow._fields[:7]]
-    # Only quoted table and column names from the models go into the text; the code is a
+    columns = ", ".join(column(name) for name in PublicDossierRow._fields)
+    # Only quoted table and column names from the model go into the text; the code is a
     # parameter.
     return (
-        f"SELECT {', '.join(own)}, {column(procedure, 'name')}, {column(agency, 'name')}"  # noqa: S608
-        f" FROM {quote(dossier.db_table)}"
-        f" INNER JOIN {quote(procedure.db_table)}"
-        f" ON {column(procedure, 'id')} = {column(dossier, 'procedure')}"
-        f" INNER JOIN {quote(agency.db_table)}"
-        f" ON {column(agency, 'id')} = {column(dossier, 'agency')}"
-        f" WHERE {column(dossier, 'code')} = %s AND {column(dossier, 'state')} <> %s"
+        f"SELECT {columns} FROM {quote(meta.db_table)}"  # noqa: S608
+        f" WHERE {column('code')} = %s AND {column('state')} <> %s"
     )
+
+
+def public_names(*, procedure_id: int, agency_id: int) -> tuple[str, str]:
+    """The names of a dossier's procedure and receiving agency, for the public lookup page."""
+    procedure = Procedure.objects.filter(pk=procedure_id).values_list("name", flat=True).first()
+    agency = Agency.objects.filter(pk=agency_id).values_list("name", flat=True).first()
+    return procedure or "", agency or ""
 
 
 def desk_dossier(*, user: User, dossier_id: int) -> Dossier | None:

@@ -11,8 +11,10 @@ it is served only when the columns read now have the same digest, so a change of
 at once and nothing of one visitor can reach another.
 
 The lookup is the busiest page of the portal. A request with a code costs one Redis round
-trip (the rate-limit count and the stored page together) and one PostgreSQL query; rendering
-and a second Redis call (storing the page) happen only when the page is new or has changed.
+trip (the rate-limit count, the stored page and the names stamp together) and one PostgreSQL
+query on the dossier table alone; reading the procedure and agency names, rendering and a
+second Redis call (storing the page) happen only when the page is new or has changed
+(public_names.py tells how renamed procedures and agencies show).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import ratelimit, selectors, sms
+from . import public_names, ratelimit, selectors, sms
 from .models import Dossier
 from .presenters import STATE_BADGES
 
@@ -103,16 +105,16 @@ def mask_name(name: str) -> str:
     return " ".join([words[0], *(f"{word[0]}**" for word in words[1:])])
 
 
-def public_dossier(code: str) -> LookupResult | None:
-    """A submitted dossier by its exact code, with only what the public may see."""
-    row = selectors.public_dossier_row(code)
-    if row is None:
-        return None
+def lookup_result(row: selectors.PublicDossierRow) -> LookupResult:
+    """What the public may see of a dossier, from its public columns."""
     state = Dossier.State(row.state)
+    procedure_name, agency_name = selectors.public_names(
+        procedure_id=row.procedure_id, agency_id=row.agency_id
+    )
     return LookupResult(
         code=row.code,
-        procedure_name=row.procedure_name,
-        agency_name=row.agency_name,
+        procedure_name=procedure_name,
+        agency_name=agency_name,
         state=state.value,
         state_label=str(state.label),
         next_step=str(NEXT_STEPS.get(state, "")),
@@ -136,12 +138,17 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
     query = request.GET.get("ma", "")[:100].strip()
     code = normalise_code(query)
     context: dict[str, object] = {"query": query, "code": code, **extra}
-    # The reusable page is fetched before the dossier is read, in the same Redis round trip
-    # as the rate limit; it is served only if it was rendered from the same column values.
+    # The reusable page (and the names stamp) are fetched before the dossier is read, in the
+    # same Redis round trip as the rate limit; the page is served only if it was rendered from
+    # the same column values and names.
     page_key = _page_key(request, template, context) if _anonymous_visit(request) else None
+    cached = stamp = row = None
     if code:
         counted = ratelimit.count(
-            "lookup", ratelimit.client_ip(request), limit=_limit(), and_get=page_key
+            "lookup",
+            ratelimit.client_ip(request),
+            limit=_limit(),
+            and_get=(page_key, public_names.STAMP_KEY) if page_key else (),
         )
         if not counted.allowed:
             response = render(
@@ -153,16 +160,18 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
             response["Retry-After"] = str(counted.retry_after)
             response["Cache-Control"] = "private, no-store"
             return response
-        cached = counted.cached
-        result = public_dossier(code) if len(code) <= CODE_MAX_LENGTH else None
-    else:
-        cached = cache.get(page_key) if page_key else None
-        result = None
-    context["result"], context["not_found"] = result, bool(code) and result is None
-    read = _digest(repr((result, context["not_found"])))  # everything read from the database
+        if page_key:
+            cached, stamp = counted.cached
+        if len(code) <= CODE_MAX_LENGTH:
+            row = selectors.public_dossier_row(code)
+    elif page_key:
+        cached = cache.get(page_key)
+    read = _digest(repr((row, stamp)))  # everything the page shows that is not in its key
     if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == read:
         response = HttpResponse(cached[1])
     else:
+        context["result"] = lookup_result(row) if row else None
+        context["not_found"] = bool(code) and row is None
         response = render(request, template, context)
         if page_key:
             cache.set(page_key, (read, response.content), PAGE_CACHE_SECONDS)

@@ -150,8 +150,10 @@ def test_a_reused_page_costs_one_query_and_one_redis_round_trip(client, dossier,
 
     assert response.status_code == 200
     assert len(queries) == 1, [query["sql"] for query in queries]
-    assert "applicant_national_id" not in queries[0]["sql"]
-    # The rate-limit count and the stored page travel together.
+    sql = queries[0]["sql"]
+    assert "dossiers_dossier" in sql and "JOIN" not in sql  # one table, one index
+    assert "applicant_national_id" not in sql and "applicant_phone" not in sql
+    # The rate-limit count, the stored page and the names stamp travel together.
     assert len(redis_round_trips) == 1
 
 
@@ -163,8 +165,24 @@ def test_a_new_page_costs_one_query_and_two_redis_round_trips(client, dossier, r
         response = client.get(LOOKUP, {"ma": dossier.code})
 
     assert response.status_code == 200
-    assert len(queries) == 1
+    assert len(queries) == 3  # the dossier, then the procedure and agency names to render
     assert len(redis_round_trips) == 2  # count + stored page, then the page is stored
+
+
+def test_a_renamed_procedure_or_agency_shows_at_once(client, dossier):
+    first = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert dossier.procedure.name in first
+
+    dossier.procedure.name = "Cấp giấy phép xây dựng nhà ở riêng lẻ"
+    dossier.procedure.save()
+    renamed = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert "Cấp giấy phép xây dựng nhà ở riêng lẻ" in renamed
+
+    dossier.agency.name = "Trung tâm Phục vụ hành chính công tỉnh"
+    dossier.agency.save()
+    moved = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert "Trung tâm Phục vụ hành chính công tỉnh" in moved
+    assert client.get(LOOKUP, {"ma": dossier.code}).content.decode() == moved  # reused again
 
 
 def test_a_refused_lookup_does_not_read_the_dossier(client, dossier, settings):

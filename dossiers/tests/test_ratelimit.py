@@ -44,12 +44,12 @@ def test_a_count_is_one_round_trip_also_with_a_cache_read(on_redis, redis_round_
     cache.set("page", ("digest", b"<html>"))
     redis_round_trips.clear()
 
-    counted = ratelimit.count("test", "10.0.0.1", limit=5, and_get="page")
+    counted = ratelimit.count("test", "10.0.0.1", limit=5, and_get=("page", "absent"))
 
     assert counted.allowed
-    assert counted.cached == ("digest", b"<html>")  # as cache.get would return it
+    assert counted.cached == (("digest", b"<html>"), None)  # as cache.get would return them
     assert len(redis_round_trips) == 1
-    assert ratelimit.count("test", "10.0.0.1", limit=5, and_get="absent").cached is None
+    assert ratelimit.count("test", "10.0.0.1", limit=5).cached == ()
     assert len(redis_round_trips) == 2
     ratelimit.hit("test", "10.0.0.1", limit=5)
     assert len(redis_round_trips) == 3
@@ -59,8 +59,8 @@ def test_local_memory_counts_too(settings):
     settings.CACHES = LOCAL_MEMORY
     cache.set("page", "stored")
 
-    first = ratelimit.count("test", "10.0.0.1", limit=1, and_get="page")
+    first = ratelimit.count("test", "10.0.0.1", limit=1, and_get=("page", "absent"))
     second = ratelimit.count("test", "10.0.0.1", limit=1)
 
-    assert first.allowed and first.cached == "stored"
-    assert not second.allowed and second.cached is None
+    assert first.allowed and first.cached == ("stored", None)
+    assert not second.allowed and second.cached == ()
