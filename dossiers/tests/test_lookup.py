@@ -2,12 +2,14 @@
 
 import psycopg
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from dossiers import public_names
 from dossiers.models import Dossier
 from dossiers.tests.factories import DossierFactory
 from dossiers.views_public import mask_name, normalise_code
@@ -169,17 +171,21 @@ def test_a_new_page_costs_one_query_and_two_redis_round_trips(client, dossier, r
     assert len(redis_round_trips) == 2  # count + stored page, then the page is stored
 
 
-def test_a_renamed_procedure_or_agency_shows_at_once(client, dossier):
+def test_a_renamed_procedure_or_agency_shows_at_once(
+    client, dossier, django_capture_on_commit_callbacks
+):
     first = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
     assert dossier.procedure.name in first
 
-    dossier.procedure.name = "Cấp giấy phép xây dựng nhà ở riêng lẻ"
-    dossier.procedure.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.procedure.name = "Cấp giấy phép xây dựng nhà ở riêng lẻ"
+        dossier.procedure.save()
     renamed = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
     assert "Cấp giấy phép xây dựng nhà ở riêng lẻ" in renamed
 
-    dossier.agency.name = "Trung tâm Phục vụ hành chính công tỉnh"
-    dossier.agency.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.agency.name = "Trung tâm Phục vụ hành chính công tỉnh"
+        dossier.agency.save()
     moved = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
     assert "Trung tâm Phục vụ hành chính công tỉnh" in moved
     assert client.get(LOOKUP, {"ma": dossier.code}).content.decode() == moved  # reused again
@@ -231,6 +237,19 @@ def test_the_lookup_query_is_its_own_connection_health_check(client, dossier, mo
     assert response.status_code == 200
     assert "Nguyễn V** A**" in response.content.decode()
     assert connection.connection.info.backend_pid != dropped
+
+
+def test_a_rename_is_not_stamped_before_it_is_committed(
+    client, dossier, django_capture_on_commit_callbacks
+):
+    before = cache.get(public_names.STAMP_KEY)
+    with django_capture_on_commit_callbacks() as callbacks:
+        dossier.procedure.name = "Đăng ký khai sinh"
+        dossier.procedure.save()
+        assert cache.get(public_names.STAMP_KEY) == before
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert cache.get(public_names.STAMP_KEY) not in (None, before)
 
 
 def test_the_kiosk_renders_without_the_site_navigation(client, dossier):
