@@ -3,16 +3,33 @@
 Small on purpose: one Redis round trip per request (two cache calls on other backends). A
 client can get up to twice the limit across a window boundary, which is fine for slowing down
 code guessing.
+
+A page that is counted can read cache entries in the same round trip (`and_get`): the public
+lookup fetches its rendered page together with the count, so that it talks to Redis once.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+
+@dataclass(frozen=True)
+class Count:
+    allowed: bool
+    retry_after: int  # seconds until the window ends
+    cached: tuple[Any, ...] = ()  # the entries asked for with `and_get`, None when absent
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -28,22 +45,53 @@ def client_ip(request: HttpRequest) -> str:
 
 def hit(scope: str, key: str, *, limit: int, window: int = 60) -> tuple[bool, int]:
     """Count one request of `key`; returns (allowed, seconds until the window ends)."""
+    counted = count(scope, key, limit=limit, window=window)
+    return counted.allowed, counted.retry_after
+
+
+def count(
+    scope: str, key: str, *, limit: int, window: int = 60, and_get: Sequence[str] = ()
+) -> Count:
+    """Count one request of `key` and, in the same Redis round trip, read the cache entries
+    `and_get` (keys of Django's default cache, as given to cache.set)."""
     now = int(time.time())
     start = now - now % window
-    cache_key = f"rl:{scope}:{key}:{start}"
-    if isinstance(cache, RedisCache):
-        # One round trip: INCR and EXPIRE in a pipeline (the cache API would take three).
-        client = cache._cache.get_client(cache_key, write=True)
-        pipe = client.pipeline()
-        raw_key = cache.make_and_validate_key(cache_key)
+    counter_key = f"rl:{scope}:{key}:{start}"
+    # `django.core.cache.cache` is a proxy, never an instance of the backend class.
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        # One round trip: INCR, EXPIRE (and GET) sent together; the cache API would take three.
+        # No MULTI/EXEC: the counter is per window, so an EXPIRE lost with the connection
+        # leaves a stale key behind, never a wrong count.
+        pipe = _redis(backend).pipeline(transaction=False)
+        raw_key = backend.make_and_validate_key(counter_key)
         pipe.incr(raw_key)
         pipe.expire(raw_key, window + 1)
-        count = int(pipe.execute()[0])
+        for cache_key in and_get:
+            pipe.get(backend.make_and_validate_key(cache_key))
+        replies = pipe.execute()
+        number = int(replies[0])
+        loads = backend._cache._serializer.loads  # type: ignore[attr-defined]
+        cached = tuple(None if raw is None else loads(raw) for raw in replies[2:])
     else:
-        cache.add(cache_key, 0, timeout=window + 1)
+        backend.add(counter_key, 0, timeout=window + 1)
         try:
-            count = cache.incr(cache_key)
+            number = backend.incr(counter_key)
         except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=window + 1)
-            count = 1
-    return count <= limit, start + window - now
+            backend.set(counter_key, 1, timeout=window + 1)
+            number = 1
+        cached = tuple(backend.get(cache_key) for cache_key in and_get)
+    return Count(allowed=number <= limit, retry_after=start + window - now, cached=cached)
+
+
+_clients: WeakKeyDictionary[RedisCache, Redis] = WeakKeyDictionary()
+
+
+def _redis(backend: RedisCache) -> Redis:
+    """One client per cache backend, reused: Django's backend builds a new redis.Redis for
+    every call, which costs about as much as the round trip itself. The client takes a
+    connection from the backend's pool for each command, so it is safe to share."""
+    client = _clients.get(backend)
+    if client is None:
+        client = _clients[backend] = backend._cache.get_client(write=True)
+    return client

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import functools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, cast
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
+from django.db.models import Field, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import User
+from portal.models import Agency, User
 from portal.roles import Role
+from procedures.models import Procedure
 
 from .errors import DossierError
 from .models import Attachment, Dossier, Handoff
@@ -67,6 +76,91 @@ def dossier_by_code(code: str) -> Dossier | None:
         .filter(code=code.strip().upper())
         .first()
     )
+
+
+class PublicDossierRow(NamedTuple):
+    """The columns of a dossier the public lookup may show, as stored."""
+
+    code: str
+    state: str
+    applicant_name: str
+    submitted_at: datetime | None
+    appointment_at: datetime | None
+    finished_at: datetime | None
+    delivered_at: datetime | None
+    procedure_id: int
+    agency_id: int
+
+
+def public_dossier_row(code: str) -> PublicDossierRow | None:
+    """For the public lookup: a submitted dossier by its exact code, public columns only.
+
+    One indexed query on the dossier table alone, written out once (the lookup is the busiest
+    page of the portal and the ORM would compile the same statement on every request; joining
+    the procedure and agency for their names would double the database's work, and the names
+    are needed only when a page is rendered: public_names). The CCCD, phone and address are
+    never read.
+    """
+    row = _fetch_one_as_health_check(_public_dossier_sql(), [code, Dossier.State.DRAFT.value])
+    if row is None:
+        return None
+    if settings.USE_TZ and connection.vendor == "sqlite":  # SQLite gives naive UTC times
+        row = tuple(
+            value.replace(tzinfo=UTC)
+            if isinstance(value, datetime) and timezone.is_naive(value)
+            else value
+            for value in row
+        )
+    return PublicDossierRow(*row)
+
+
+def _fetch_one_as_health_check(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """One row of a read-only query that is its own connection health check.
+
+    With CONN_HEALTH_CHECKS Django sends "SELECT 1" before the first query of each request,
+    a second round trip for a page that needs one. Here the query itself tells: if the
+    persistent connection turns out to be dead it is closed and the query runs once more on
+    a new one. Only outside a transaction, where running a read twice changes nothing.
+    """
+    if connection.in_atomic_block or connection.connection is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    connection.health_check_done = True  # type: ignore[attr-defined]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except (OperationalError, InterfaceError):
+        connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+@functools.cache
+def _public_dossier_sql() -> str:
+    quote = connection.ops.quote_name
+    meta = Dossier._meta
+
+    def column(name: str) -> str:
+        field = cast("Field[Any, Any]", meta.get_field(name.removesuffix("_id")))
+        return quote(field.column or name)
+
+    columns = ", ".join(column(name) for name in PublicDossierRow._fields)
+    # Only quoted table and column names from the model go into the text; the code is a
+    # parameter.
+    return (
+        f"SELECT {columns} FROM {quote(meta.db_table)}"  # noqa: S608
+        f" WHERE {column('code')} = %s AND {column('state')} <> %s"
+    )
+
+
+def public_names(*, procedure_id: int, agency_id: int) -> tuple[str, str]:
+    """The names of a dossier's procedure and receiving agency, for the public lookup page."""
+    procedure = Procedure.objects.filter(pk=procedure_id).values_list("name", flat=True).first()
+    agency = Agency.objects.filter(pk=agency_id).values_list("name", flat=True).first()
+    return procedure or "", agency or ""
 
 
 def desk_dossier(*, user: User, dossier_id: int) -> Dossier | None:

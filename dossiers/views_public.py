@@ -5,9 +5,16 @@ is rate-limited per address (codes are guessable: agency, date, sequence) and ne
 browsers or proxies.
 
 Every request reads the dossier's public columns afresh; what is reused is the rendered page
-for visitors without a session (no user name, no messages, no CSRF token in it), keyed by
-everything that shows on it — the address, the language and those column values — so a change
-of state shows at once and nothing of one visitor can reach another.
+for visitors without a session (no user name, no messages, no CSRF token in it), stored under
+the address, the language and the template, together with a digest of those column values:
+it is served only when the columns read now have the same digest, so a change of state shows
+at once and nothing of one visitor can reach another.
+
+The lookup is the busiest page of the portal. A request with a code costs one Redis round
+trip (the rate-limit count, the stored page and the names stamp together) and one PostgreSQL
+query on the dossier table alone; reading the procedure and agency names, rendering and a
+second Redis call (storing the page) happen only when the page is new or has changed
+(public_names.py tells how renamed procedures and agencies show).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import ratelimit, sms
+from . import public_names, ratelimit, selectors, sms
 from .models import Dossier
 from .presenters import STATE_BADGES
 
@@ -98,44 +105,25 @@ def mask_name(name: str) -> str:
     return " ".join([words[0], *(f"{word[0]}**" for word in words[1:])])
 
 
-def public_dossier(code: str) -> LookupResult | None:
-    """A submitted dossier by its exact code, reading only the columns the public may see.
-
-    One query, no model instances: the CCCD, phone and address are never even loaded.
-    """
-    row = (
-        Dossier.objects.exclude(state=Dossier.State.DRAFT)
-        .filter(code=code)
-        .order_by()
-        .values(
-            "code",
-            "state",
-            "applicant_name",
-            "submitted_at",
-            "appointment_at",
-            "finished_at",
-            "delivered_at",
-            "procedure__name",
-            "agency__name",
-        )
-        .first()
+def lookup_result(row: selectors.PublicDossierRow) -> LookupResult:
+    """What the public may see of a dossier, from its public columns."""
+    state = Dossier.State(row.state)
+    procedure_name, agency_name = selectors.public_names(
+        procedure_id=row.procedure_id, agency_id=row.agency_id
     )
-    if row is None:
-        return None
-    state = Dossier.State(row["state"])
     return LookupResult(
-        code=row["code"],
-        procedure_name=row["procedure__name"],
-        agency_name=row["agency__name"],
+        code=row.code,
+        procedure_name=procedure_name,
+        agency_name=agency_name,
         state=state.value,
         state_label=str(state.label),
         next_step=str(NEXT_STEPS.get(state, "")),
         badge=STATE_BADGES.get(state, "badge-muted"),
-        masked_name=mask_name(row["applicant_name"]),
-        received_at=row["submitted_at"],
-        appointment_at=row["appointment_at"],
-        finished_at=row["finished_at"],
-        delivered_at=row["delivered_at"],
+        masked_name=mask_name(row.applicant_name),
+        received_at=row.submitted_at,
+        appointment_at=row.appointment_at,
+        finished_at=row.finished_at,
+        delivered_at=row.delivered_at,
     )
 
 
@@ -149,35 +137,44 @@ def _limit() -> int:
 def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> HttpResponse:
     query = request.GET.get("ma", "")[:100].strip()
     code = normalise_code(query)
-    context: dict[str, object] = {
-        "query": query,
-        "code": code,
-        "result": None,
-        "not_found": False,
-        **extra,
-    }
+    context: dict[str, object] = {"query": query, "code": code, **extra}
+    # The reusable page (and the names stamp) are fetched before the dossier is read, in the
+    # same Redis round trip as the rate limit; the page is served only if it was rendered from
+    # the same column values and names.
+    page_key = _page_key(request, template, context) if _anonymous_visit(request) else None
+    cached = stamp = row = None
     if code:
-        allowed, retry_after = ratelimit.hit("lookup", ratelimit.client_ip(request), limit=_limit())
-        if not allowed:
+        counted = ratelimit.count(
+            "lookup",
+            ratelimit.client_ip(request),
+            limit=_limit(),
+            and_get=(page_key, public_names.STAMP_KEY) if page_key else (),
+        )
+        if not counted.allowed:
             response = render(
                 request,
                 "dossiers/public/rate_limited.html",
-                {**context, "retry_after": retry_after},
+                {**context, "retry_after": counted.retry_after},
                 status=429,
             )
-            response["Retry-After"] = str(retry_after)
+            response["Retry-After"] = str(counted.retry_after)
             response["Cache-Control"] = "private, no-store"
             return response
-        result = public_dossier(code) if len(code) <= CODE_MAX_LENGTH else None
-        context["result"], context["not_found"] = result, result is None
-    page_key = _page_key(request, template, context) if _anonymous_visit(request) else None
-    html = cache.get(page_key) if page_key else None
-    if html is not None:
-        response = HttpResponse(html)
+        if page_key:
+            cached, stamp = counted.cached
+        if len(code) <= CODE_MAX_LENGTH:
+            row = selectors.public_dossier_row(code)
+    elif page_key:
+        cached = cache.get(page_key)
+    read = _digest(repr((row, stamp)))  # everything the page shows that is not in its key
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == read:
+        response = HttpResponse(cached[1])
     else:
+        context["result"] = lookup_result(row) if row else None
+        context["not_found"] = bool(code) and row is None
         response = render(request, template, context)
         if page_key:
-            cache.set(page_key, response.content, PAGE_CACHE_SECONDS)
+            cache.set(page_key, (read, response.content), PAGE_CACHE_SECONDS)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -192,11 +189,14 @@ def _anonymous_visit(request: HttpRequest) -> bool:
 
 
 def _page_key(request: HttpRequest, template: str, context: dict[str, object]) -> str:
-    shown = repr(
-        (request.get_full_path(), template, sorted((k, repr(v)) for k, v in context.items()))
-    )
-    digest = hashlib.sha256(shown.encode()).hexdigest()
-    return f"lookup-page:{get_language()}:{digest}"
+    """The address, the template, the language and what the request puts on the page; what
+    the database puts on it is checked against the digest stored with the page."""
+    shown = repr((request.get_full_path(), template, sorted(context.items())))
+    return f"lookup-page:{get_language()}:{_digest(shown)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @require_GET

@@ -1,12 +1,15 @@
 """Public lookup by dossier code (/tra-cuu/) and the kiosk (/kiosk/)."""
 
+import psycopg
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from dossiers import public_names
 from dossiers.models import Dossier
 from dossiers.tests.factories import DossierFactory
 from dossiers.views_public import mask_name, normalise_code
@@ -138,6 +141,115 @@ def test_the_lookup_is_one_query(client, dossier):
         response = client.get(LOOKUP, {"ma": dossier.code})
     assert response.status_code == 200
     assert len(queries) <= 2, [query["sql"] for query in queries]
+
+
+def test_a_reused_page_costs_one_query_and_one_redis_round_trip(client, dossier, redis_round_trips):
+    client.get(LOOKUP, {"ma": dossier.code})  # rendered and stored
+    redis_round_trips.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LOOKUP, {"ma": dossier.code})
+
+    assert response.status_code == 200
+    assert len(queries) == 1, [query["sql"] for query in queries]
+    sql = queries[0]["sql"]
+    assert "dossiers_dossier" in sql and "JOIN" not in sql  # one table, one index
+    assert "applicant_national_id" not in sql and "applicant_phone" not in sql
+    # The rate-limit count, the stored page and the names stamp travel together.
+    assert len(redis_round_trips) == 1
+
+
+def test_a_new_page_costs_one_query_and_two_redis_round_trips(client, dossier, redis_round_trips):
+    client.get(LOOKUP, {"ma": "000.00.01.H45-261124-9999"})  # warm up (translations)
+    redis_round_trips.clear()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LOOKUP, {"ma": dossier.code})
+
+    assert response.status_code == 200
+    assert len(queries) == 3  # the dossier, then the procedure and agency names to render
+    assert len(redis_round_trips) == 2  # count + stored page, then the page is stored
+
+
+def test_a_renamed_procedure_or_agency_shows_at_once(
+    client, dossier, django_capture_on_commit_callbacks
+):
+    first = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert dossier.procedure.name in first
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.procedure.name = "Cấp giấy phép xây dựng nhà ở riêng lẻ"
+        dossier.procedure.save()
+    renamed = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert "Cấp giấy phép xây dựng nhà ở riêng lẻ" in renamed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.agency.name = "Trung tâm Phục vụ hành chính công tỉnh"
+        dossier.agency.save()
+    moved = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert "Trung tâm Phục vụ hành chính công tỉnh" in moved
+    assert client.get(LOOKUP, {"ma": dossier.code}).content.decode() == moved  # reused again
+
+
+def test_a_refused_lookup_does_not_read_the_dossier(client, dossier, settings):
+    settings.LOOKUP_RATE_LIMIT = 1
+    client.get(LOOKUP, {"ma": dossier.code})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LOOKUP, {"ma": dossier.code})
+    assert response.status_code == 429
+    assert not [query for query in queries if "dossiers_dossier" in query["sql"]]
+
+
+def test_a_stored_page_is_reused_only_for_what_the_database_still_says(client, dossier):
+    first = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    Dossier.objects.filter(pk=dossier.pk).update(applicant_name="Lê Thị Ánh Tuyết")
+
+    after = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+
+    assert "Nguyễn V** A**" in first
+    assert "Lê T** Á** T**" in after and "Nguyễn V** A**" not in after
+    # And once the dossier is back to a draft it is not found, whatever was stored.
+    Dossier.objects.filter(pk=dossier.pk).update(state=Dossier.State.DRAFT)
+    gone = client.get(LOOKUP, {"ma": dossier.code}).content.decode()
+    assert 'role="alert"' in gone and "Lê T** Á** T**" not in gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lookup_query_is_its_own_connection_health_check(client, dossier, monkeypatch):
+    checks = []
+    wrapper = connections["default"]
+    is_usable = wrapper.is_usable
+    monkeypatch.setattr(wrapper, "is_usable", lambda: checks.append(1) or is_usable())
+    client.get(LOOKUP, {"ma": dossier.code})
+    connection.close_if_unusable_or_obsolete()  # what Django does when a request starts
+
+    assert client.get(LOOKUP, {"ma": dossier.code}).status_code == 200
+    assert checks == []  # no "SELECT 1" before the query
+
+    # The database dropped the persistent connection (restart, idle timeout...).
+    dropped = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", [dropped])
+    connection.close_if_unusable_or_obsolete()
+
+    response = client.get(LOOKUP, {"ma": dossier.code})
+
+    assert response.status_code == 200
+    assert "Nguyễn V** A**" in response.content.decode()
+    assert connection.connection.info.backend_pid != dropped
+
+
+def test_a_rename_is_not_stamped_before_it_is_committed(
+    client, dossier, django_capture_on_commit_callbacks
+):
+    before = cache.get(public_names.STAMP_KEY)
+    with django_capture_on_commit_callbacks() as callbacks:
+        dossier.procedure.name = "Đăng ký khai sinh"
+        dossier.procedure.save()
+        assert cache.get(public_names.STAMP_KEY) == before
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert cache.get(public_names.STAMP_KEY) not in (None, before)
 
 
 def test_the_kiosk_renders_without_the_site_navigation(client, dossier):
