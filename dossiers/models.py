@@ -175,6 +175,14 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
                 condition=Q(finished_at__isnull=False),
             ),
             models.Index(fields=["applicant", "-created_at"], name="dossier_applicant"),
+            # Reports: dossiers still open, read from the index alone (a few tens of thousands
+            # among millions).
+            models.Index(
+                fields=["submitted_at"],
+                include=["agency", "procedure", "due_at", "finished_at", "state", "channel"],
+                name="dossier_open_report",
+                condition=Q(state__in=["received", "incomplete", "processing"]),
+            ),
             # Reports: dossiers settled since a period started, read from the index alone.
             models.Index(
                 fields=["finished_at"],

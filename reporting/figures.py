@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -129,27 +129,29 @@ def _grouped_rows(period: Period, scope: Scope, *, use_rollup: bool) -> list[dic
     done_in = finished_in & Q(state=Dossier.State.DONE)
     open_at_end = ~settled
     received_in = Q(submitted_at__gte=start)
+    # COUNT(state) (never null), not COUNT(id): the id is not in the covering indexes, and the
+    # scans should read the indexes alone.
     counts = {
-        "carried_over": Count("pk", filter=Q(submitted_at__lt=start)),
-        "received": Count("pk", filter=received_in),
-        "received_online": Count("pk", filter=received_in & Q(channel=Channel.ONLINE)),
-        "received_desk": Count("pk", filter=received_in & Q(channel=Channel.DESK)),
-        "received_post": Count("pk", filter=received_in & Q(channel=Channel.POST)),
-        "processed": Count("pk", filter=done_in),
-        "processed_early": Count("pk", filter=done_in & Q(finished_day__lt=F("due_day"))),
-        "processed_late": Count("pk", filter=done_in & Q(finished_at__gt=F("due_at"))),
-        "returned": Count("pk", filter=finished_in & Q(state=Dossier.State.RETURNED)),
-        "withdrawn": Count("pk", filter=finished_in & Q(state=Dossier.State.WITHDRAWN)),
-        "in_progress": Count("pk", filter=open_at_end),
-        "in_progress_overdue": Count("pk", filter=open_at_end & Q(due_at__lt=end)),
+        "carried_over": Count("state", filter=Q(submitted_at__lt=start)),
+        "received": Count("state", filter=received_in),
+        "received_online": Count("state", filter=received_in & Q(channel=Channel.ONLINE)),
+        "received_desk": Count("state", filter=received_in & Q(channel=Channel.DESK)),
+        "received_post": Count("state", filter=received_in & Q(channel=Channel.POST)),
+        "processed": Count("state", filter=done_in),
+        "processed_early": Count("state", filter=done_in & Q(finished_day__lt=F("due_day"))),
+        "processed_late": Count("state", filter=done_in & Q(finished_at__gt=F("due_at"))),
+        "returned": Count("state", filter=finished_in & Q(state=Dossier.State.RETURNED)),
+        "withdrawn": Count("state", filter=finished_in & Q(state=Dossier.State.WITHDRAWN)),
+        "in_progress": Count("state", filter=open_at_end),
+        "in_progress_overdue": Count("state", filter=open_at_end & Q(due_at__lt=end)),
     }
     submitted = scope.dossiers(Dossier.objects.filter(submitted_at__lt=end)).order_by()
     # Two scans, each on its own index: dossiers settled since the start of the period (by
-    # `finished_at`) and dossiers still open (the partial index of open dossiers). Together they
-    # are every dossier that is not settled before the period starts.
+    # `finished_at`) and dossiers still open (the partial index `dossier_open_report`).
+    # Together they are every dossier that is not settled before the period starts.
     parts = (
         submitted.filter(finished_at__gte=max(start, horizon) if horizon else start),
-        submitted.filter(finished_at__isnull=True).exclude(state=Dossier.State.DRAFT),
+        submitted.filter(state__in=Dossier.OPEN_STATES),
     )
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     if horizon is not None:
@@ -197,6 +199,20 @@ def _sum(rows: Iterable[dict[str, Any]], key: Any) -> dict[Any, dict[str, Any]]:
 _DERIVED = ("processed_on_time", "in_progress_within")
 
 
+class _Name(NamedTuple):
+    code: str
+    name: str
+
+
+class _ProcedureName(NamedTuple):
+    code: str
+    name: str
+    level: int
+    sector_id: int
+    sector_code: str
+    sector_name: str
+
+
 def dossier_figures(period: Period, scope: Scope, *, use_rollup: bool = True) -> dict[str, Any]:
     """Totals and tables by agency, sector and procedure for one period and scope.
 
@@ -204,13 +220,18 @@ def dossier_figures(period: Period, scope: Scope, *, use_rollup: bool = True) ->
     """
     rows = _grouped_rows(period, scope, use_rollup=use_rollup)
     procedure_ids = {row["procedure_id"] for row in rows}
+    # Plain tuples, not model instances: a province report names thousands of procedures.
     procedures = {
-        procedure.pk: procedure
-        for procedure in Procedure.objects.filter(pk__in=procedure_ids).select_related("sector")
+        pk: _ProcedureName(code, name, level, sector_id, sector_code, sector_name)
+        for pk, code, name, level, sector_id, sector_code, sector_name in Procedure.objects.filter(
+            pk__in=procedure_ids
+        ).values_list("pk", "code", "name", "level", "sector_id", "sector__code", "sector__name")
     }
     agencies = {
-        agency.pk: agency
-        for agency in Agency.objects.filter(pk__in={row["agency_id"] for row in rows})
+        pk: _Name(code, name)
+        for pk, code, name in Agency.objects.filter(
+            pk__in={row["agency_id"] for row in rows}
+        ).values_list("pk", "code", "name")
     }
 
     def table(sums: dict[Any, dict[str, Any]], describe: Any) -> list[dict[str, Any]]:
@@ -219,11 +240,12 @@ def dossier_figures(period: Period, scope: Scope, *, use_rollup: bool = True) ->
             lines, key=lambda line: (-line["received"] - line["carried_over"], line["name"])
         )
 
+    by_agency_sums = _sum(rows, lambda row: row["agency_id"])
     by_agency = table(
-        _sum(rows, lambda row: row["agency_id"]),
+        dict(by_agency_sums),
         lambda pk: {"code": agencies[pk].code, "name": agencies[pk].name},
     )
-    sectors = {p.sector_id: p.sector for p in procedures.values()}
+    sectors = {p.sector_id: _Name(p.sector_code, p.sector_name) for p in procedures.values()}
     by_sector = table(
         _sum(rows, lambda row: procedures[row["procedure_id"]].sector_id),
         lambda pk: {"code": sectors[pk].code, "name": sectors[pk].name},
@@ -236,7 +258,8 @@ def dossier_figures(period: Period, scope: Scope, *, use_rollup: bool = True) ->
             "level": procedures[pk].level,
         },
     )
-    totals = _complete(_sum(rows, lambda row: "all")["all"])
+    # The province total from the agency sums: a few rows instead of thousands.
+    totals = _complete(_sum(by_agency_sums.values(), lambda row: "all")["all"])
     return {
         "totals": totals,
         "by_agency": by_agency,
@@ -247,7 +270,7 @@ def dossier_figures(period: Period, scope: Scope, *, use_rollup: bool = True) ->
 
 
 def _online_figures(
-    scope: Scope, rows: list[dict[str, Any]], procedures: dict[int, Procedure]
+    scope: Scope, rows: list[dict[str, Any]], procedures: dict[int, _ProcedureName]
 ) -> list[dict[str, Any]]:
     """Per service level: published procedures, dossiers received and the share online."""
     published = dict(

@@ -60,6 +60,11 @@ def test_generates_realistic_dossiers_with_unique_codes(catalogue):
     assert not accepted.filter(forward_due_at__isnull=True).exists()
     for dossier in accepted[:50]:
         assert dossier.due_at > dossier.accepted_at
+    # Nothing happens in the future.
+    now = timezone.now()
+    for field in ("submitted_at", "accepted_at", "forwarded_at", "finished_at", "delivered_at"):
+        assert not dossiers.filter(**{f"{field}__gt": now}).exists(), field
+    assert not DossierEvent.objects.filter(created_at__gt=now).exists()
     # Every dossier has its story, first event at submission.
     assert DossierEvent.objects.values("dossier").distinct().count() == COUNT
     assert not dossiers.filter(events__isnull=True).exists()

@@ -507,6 +507,10 @@ class Generator:
             finished_at = due_at + timedelta(hours=rng.randint(2, 120))
         else:
             finished_at = forwarded_at + span * rng.uniform(0.3, 0.98)
+        latest = self.now - timedelta(hours=1)
+        if finished_at > latest:
+            # A long procedure accepted lately: settled by now, never in the future.
+            finished_at = forwarded_at + (latest - forwarded_at) * rng.uniform(0.3, 0.98)
         row["finished_at"] = finished_at
         if state == State.RETURNED:
             events.append(
@@ -521,8 +525,8 @@ class Generator:
         else:
             row["result_text"] = ""
             events.append(_event(Kind.COMPLETED, finished_at, State.PROCESSING, State.DONE))
-            if rng.random() < 0.9:
-                delivered_at = finished_at + timedelta(hours=rng.randint(1, 72))
+            delivered_at = finished_at + timedelta(hours=rng.randint(1, 72))
+            if rng.random() < 0.9 and delivered_at < self.now:
                 row["delivered_at"] = delivered_at
                 events.append(_event(Kind.DELIVERED, delivered_at, State.DONE, State.DONE))
         row["updated_at"] = events[-1]["created_at"]
