@@ -4,6 +4,7 @@
     python manage.py generate_dossiers --up-to 1000000   # idempotent: only what is missing
     python manage.py generate_dossiers --open-up-to 50000  # open ones only, up to 50 k open
     python manage.py generate_dossiers --count 5000000 --workers 2  # processes side by side
+    python manage.py generate_dossiers --count 5000000 --drop-indexes  # indexes built after
 
 Dossiers of every published procedure (weighted: a few procedures get most of the work), over
 the last `--days` days, through every channel, in realistic states (most finished, about 1 %
@@ -691,6 +692,64 @@ def _generated_timestamps() -> Iterator[None]:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
+# Where the definitions of dropped indexes wait to be built again: a table of the database
+# itself, so that a run killed half-way is finished by the next one (never lost).
+DROPPED_INDEXES = "generate_dossiers_dropped_index"
+
+
+def _rebuild_indexes(write: Callable[[str], Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [DROPPED_INDEXES])
+        if cursor.fetchone()[0] is None:
+            return
+        cursor.execute(f"SELECT name, definition FROM {DROPPED_INDEXES} ORDER BY name")  # noqa: S608
+        pending = cursor.fetchall()
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for name, definition in pending:
+            started = clock.perf_counter()
+            with transaction.atomic():
+                cursor.execute(definition)
+                cursor.execute(f"DELETE FROM {DROPPED_INDEXES} WHERE name = %s", [name])  # noqa: S608
+            write(f"  index {name} built in {clock.perf_counter() - started:.1f} s")
+        cursor.execute(f"DROP TABLE {DROPPED_INDEXES}")
+        cursor.execute("RESET maintenance_work_mem")
+
+
+@contextmanager
+def _without_indexes(drop: bool, write: Callable[[str], Any]) -> Iterator[None]:
+    """Drop the secondary indexes of the generated tables for the load, build them after.
+
+    Indexes behind constraints (primary keys, unique codes) stay: the load still cannot
+    duplicate anything. The definitions are kept in a table first; indexes a killed run left
+    to build are built at the start of the next run with a PostgreSQL database.
+    """
+    if connection.vendor == "postgresql":
+        _rebuild_indexes(write)
+    if not drop:
+        yield
+        return
+    tables = [model._meta.db_table for model in _generated_models()]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {DROPPED_INDEXES} (name text PRIMARY KEY, definition text NOT NULL)"
+        )
+        cursor.execute(
+            f"INSERT INTO {DROPPED_INDEXES} (name, definition) "  # noqa: S608
+            "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema() "
+            "AND tablename = ANY(%s) AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) RETURNING name",
+            [tables],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+        for name in names:
+            cursor.execute(f'DROP INDEX "{name}"')
+    write(f"  {len(names)} indexes dropped for the load")
+    try:
+        yield
+    finally:
+        _rebuild_indexes(write)
+
+
 def _save_sequences(used: dict[str, dict[Any, int]]) -> None:
     """Raise each counter to the highest number used (never lower it): codes per agency and
     day, then receipts and feedback (generated_records)."""
@@ -744,6 +803,12 @@ class Command(BaseCommand):
             default=0,
             help="processes generating side by side on PostgreSQL (default: one per CPU)",
         )
+        parser.add_argument(
+            "--drop-indexes",
+            action="store_true",
+            help="PostgreSQL: load without the secondary indexes of the generated tables and "
+            "build them again at the end (faster for a big load into a small table)",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -790,7 +855,8 @@ class Command(BaseCommand):
                 f"{done / elapsed:,.0f} dossiers/s"
             )
 
-        with _generated_timestamps():
+        drop = options["drop_indexes"] and connection.vendor == "postgresql"
+        with _generated_timestamps(), _without_indexes(drop, self.stdout.write):
             if workers == 1:
                 _merge(used, _generate(job, part=(0, 1), count=count, report=report))
             else:
