@@ -191,3 +191,17 @@ def test_an_apology_does_not_move_the_statistics(dataset, world):
     late.appointment_at = at("2026-02-20 10:00")  # the new date promised in an apology
     late.save()
     assert dossier_figures(H1_2026, Scope())["totals"]["processed_late"] == 1
+
+
+def test_rates_round_half_up_to_one_decimal():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from reporting.figures import rate
+
+    assert rate(7, 8) == "87.5" and rate(1, 3) == "33.3" and rate(2, 3) == "66.7"
+    assert rate(0, 5) == "0.0" and rate(5, 5) == "100.0" and rate(1, 0) is None
+    assert rate(1, 2000) == "0.1" and rate(1, 2001) == "0.0"  # 0.05 up, 0.04997… down
+    for whole in range(1, 120):
+        for part in range(whole + 1):
+            exact = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            assert rate(part, whole) == str(exact), (part, whole)
