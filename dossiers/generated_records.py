@@ -269,7 +269,7 @@ class Records:
             extras += self._feedback(row)
         if row.get("delivered_at") is not None and rng.random() < RATING_SHARE:
             extras += self._rating(row)
-        events.sort(key=lambda event: event["created_at"])
+        events.sort(key=lambda item: item["created_at"])
         row["updated_at"] = max(row["updated_at"], events[-1]["created_at"])
         return extras
 
@@ -292,13 +292,13 @@ class Records:
         row["due_at"], row["appointment_at"] = due_after, appointment_after
         for name in later:
             row[name] += span
-        for event in events:
-            if event["created_at"] > started:
-                event["created_at"] += span
+        for later_event in events:
+            if later_event["created_at"] > started:
+                later_event["created_at"] += span
         reason = rng.choice(PAUSE_REASONS)
         actor = self.people.specialist.get(row["agency_id"])
         events += [
-            _event(
+            event(
                 Kind.SUPPLEMENT_REQUESTED,
                 started,
                 State.PROCESSING,
@@ -307,8 +307,8 @@ class Records:
                 data={"clock_paused": True},
                 actor=actor,
             ),
-            _event(Kind.SUPPLEMENTED, ended, State.INCOMPLETE, State.PROCESSING),
-            _event(
+            event(Kind.SUPPLEMENTED, ended, State.INCOMPLETE, State.PROCESSING),
+            event(
                 Kind.RESUMED,
                 ended,
                 State.INCOMPLETE,
@@ -365,11 +365,11 @@ class Records:
         receiver = self.people.specialist.get(to_agency)
         task = rng.choice(HANDOFF_TASKS)
         events += [
-            _event(Kind.HANDOFF_SENT, sent, State.PROCESSING, State.PROCESSING, actor=giver),
-            _event(
+            event(Kind.HANDOFF_SENT, sent, State.PROCESSING, State.PROCESSING, actor=giver),
+            event(
                 Kind.HANDOFF_RECEIVED, received, State.PROCESSING, State.PROCESSING, actor=receiver
             ),
-            _event(
+            event(
                 Kind.HANDOFF_RETURNED,
                 returned,
                 State.PROCESSING,
@@ -417,7 +417,7 @@ class Records:
         reason = "Hồ sơ cần xác minh thêm với cơ quan liên quan."
         row["appointment_at"] = new_appointment
         events += [
-            _event(
+            event(
                 Kind.APOLOGY_DRAFTED,
                 drafted,
                 State.PROCESSING,
@@ -425,7 +425,7 @@ class Records:
                 reason=reason,
                 actor=specialist,
             ),
-            _event(
+            event(
                 Kind.APOLOGY_APPROVED,
                 decided,
                 State.PROCESSING,
@@ -603,31 +603,40 @@ class Records:
         }
 
 
-def save_sequences(used: dict[str, dict[Any, int]]) -> None:
-    """Raise receipt and feedback counters to the highest numbers used (never lower)."""
+def raise_counter(model: type[Any], keys: tuple[str, ...], numbers: dict[Any, int]) -> None:
+    """Raise a counter table's `last_number` per key to the numbers given, never lower it.
+
+    `numbers` maps a key value (a tuple for several key columns) to the highest number used.
+    """
     from django.db import connection
 
+    table = model._meta.db_table
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    columns = ", ".join(keys)
+    placeholders = ", ".join(["%s"] * (len(keys) + 1))
+    rows = [
+        (*(key if isinstance(key, tuple) else (key,)), number)
+        for key, number in sorted(numbers.items())
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}, last_number) VALUES ({placeholders}) "  # noqa: S608
+            f"ON CONFLICT ({columns}) DO UPDATE SET "
+            f"last_number = {greatest}({table}.last_number, excluded.last_number)",
+            rows,
+        )
+
+
+def save_sequences(used: dict[str, dict[Any, int]]) -> None:
+    """Raise receipt and feedback counters to the highest numbers used (never lower)."""
     from feedback.models import FeedbackCodeSequence
     from payments.models import ReceiptSequence
 
-    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-    receipts, feedback = ReceiptSequence._meta.db_table, FeedbackCodeSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {receipts} (agency_id, year, last_number) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (agency_id, year) DO UPDATE SET "
-            f"last_number = {greatest}({receipts}.last_number, excluded.last_number)",
-            [(*key, number) for key, number in sorted(used["receipts"].items())],
-        )
-        cursor.executemany(
-            f"INSERT INTO {feedback} (day, last_number) VALUES (%s, %s) "  # noqa: S608
-            f"ON CONFLICT (day) DO UPDATE SET "
-            f"last_number = {greatest}({feedback}.last_number, excluded.last_number)",
-            sorted(used["feedback"].items()),
-        )
+    raise_counter(ReceiptSequence, ("agency_id", "year"), used["receipts"])
+    raise_counter(FeedbackCodeSequence, ("day",), used["feedback"])
 
 
-def _event(
+def event(
     kind: str,
     at: datetime,
     from_state: str,
@@ -637,7 +646,7 @@ def _event(
     data: dict[str, Any] | None = None,
     actor: int | None = None,
 ) -> dict[str, Any]:
-    event = {
+    row = {
         "kind": kind,
         "created_at": at,
         "from_state": from_state,
@@ -646,5 +655,5 @@ def _event(
         "data": data or {},
     }
     if actor is not None:
-        event["actor_id"] = actor
-    return event
+        row["actor_id"] = actor
+    return row

@@ -154,6 +154,23 @@ class SyncReconciliation(models.Model):
         return self.remote_count == self.local_count
 
 
+# The counts of a rollup row (reporting/rollup.py sums them).
+ROLLUP_COUNTS = (
+    "received",
+    "received_online",
+    "received_desk",
+    "received_post",
+    "settled",
+    "processed_early",
+    "processed_on_time",
+    "processed_late",
+    "returned",
+    "withdrawn",
+    "due",
+    "due_settled",
+)
+
+
 class DossierRollup(models.Model):
     """Half-month counts of settled dossiers, per agency and procedure (reporting/rollup.py).
 
@@ -189,23 +206,7 @@ class DossierRollup(models.Model):
         indexes = [
             models.Index(
                 fields=["bucket"],
-                include=[
-                    "agency",
-                    "procedure",
-                    "horizon",
-                    "received",
-                    "received_online",
-                    "received_desk",
-                    "received_post",
-                    "settled",
-                    "processed_early",
-                    "processed_on_time",
-                    "processed_late",
-                    "returned",
-                    "withdrawn",
-                    "due",
-                    "due_settled",
-                ],
+                include=["agency", "procedure", "horizon", *ROLLUP_COUNTS],
                 name="rollup_bucket",
             )
         ]

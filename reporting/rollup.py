@@ -47,24 +47,10 @@ from django.utils import timezone
 from dossiers.models import Dossier
 from procedures.models import Channel
 
-from .models import DossierRollup, RollupHorizon
+from .models import ROLLUP_COUNTS, DossierRollup, RollupHorizon
 
 State = Dossier.State
 SETTLED_STATES = (State.DONE, State.RETURNED, State.WITHDRAWN)
-COUNTS = (
-    "received",
-    "received_online",
-    "received_desk",
-    "received_post",
-    "settled",
-    "processed_early",
-    "processed_on_time",
-    "processed_late",
-    "returned",
-    "withdrawn",
-    "due",
-    "due_settled",
-)
 
 
 def bucket_of(day: date) -> int:
@@ -140,7 +126,7 @@ def _flows(start: datetime | None, end: datetime) -> dict[tuple[int, int, int], 
     for queryset, counts in queries:
         for row in queryset.values("agency_id", "procedure_id", "bucket").annotate(**counts):
             key = (row["agency_id"], row["procedure_id"], row["bucket"])
-            target = flows.setdefault(key, dict.fromkeys(COUNTS, 0))
+            target = flows.setdefault(key, dict.fromkeys(ROLLUP_COUNTS, 0))
             for name in counts:
                 if name == "done":
                     continue

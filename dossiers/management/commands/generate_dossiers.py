@@ -51,6 +51,8 @@ from dossiers.generated_records import (
     People,
     Records,
     WorkingCalendar,
+    event,
+    raise_counter,
     save_sequences,
 )
 from dossiers.models import Dossier, DossierCodeSequence, DossierEvent
@@ -411,7 +413,7 @@ class Generator:
             "created_at": submitted_at - timedelta(minutes=rng.randint(5, 90)),
         }
         events = [
-            _event(
+            event(
                 Kind.SUBMITTED if online else Kind.REGISTERED,
                 submitted_at,
                 State.DRAFT,
@@ -425,7 +427,7 @@ class Generator:
             # Never accepted.
             if state == State.INCOMPLETE:
                 events.append(
-                    _event(
+                    event(
                         Kind.SUPPLEMENT_REQUESTED,
                         submitted_at + timedelta(hours=rng.randint(1, 20)),
                         State.RECEIVED,
@@ -438,7 +440,7 @@ class Generator:
                 row["finished_at"] = finished_at
                 kind = Kind.WITHDRAWN if state == State.WITHDRAWN else Kind.REFUSED
                 reason = rng.choice(REFUSALS) if state == State.RETURNED else ""
-                events.append(_event(kind, finished_at, State.RECEIVED, state, reason=reason))
+                events.append(event(kind, finished_at, State.RECEIVED, state, reason=reason))
             row["updated_at"] = events[-1]["created_at"]
             return info, row, events
 
@@ -455,11 +457,9 @@ class Generator:
         accepted_at = self._at(days[accept_index], self.slots[accept_slot])
         if rng.random() < 0.08:  # a supplement round before acceptance
             asked = submitted_at + (accepted_at - submitted_at) / 3
+            events.append(event(Kind.SUPPLEMENT_REQUESTED, asked, State.RECEIVED, State.INCOMPLETE))
             events.append(
-                _event(Kind.SUPPLEMENT_REQUESTED, asked, State.RECEIVED, State.INCOMPLETE)
-            )
-            events.append(
-                _event(
+                event(
                     Kind.SUPPLEMENTED,
                     asked + (accepted_at - asked) / 2,
                     State.INCOMPLETE,
@@ -475,7 +475,7 @@ class Generator:
             "forward_due_at": forward_due_at,
         }
         events.append(
-            _event(
+            event(
                 Kind.ACCEPTED,
                 accepted_at,
                 State.RECEIVED,
@@ -492,7 +492,7 @@ class Generator:
         row["department_id"] = rng.choice(department_ids) if department_ids else None
         row["forwarded_at"] = forwarded_at
         events.append(
-            _event(
+            event(
                 Kind.FORWARDED,
                 forwarded_at,
                 State.PROCESSING,
@@ -515,7 +515,7 @@ class Generator:
         row["finished_at"] = finished_at
         if state == State.RETURNED:
             events.append(
-                _event(
+                event(
                     Kind.REJECTED,
                     finished_at,
                     State.PROCESSING,
@@ -525,32 +525,13 @@ class Generator:
             )
         else:
             row["result_text"] = ""
-            events.append(_event(Kind.COMPLETED, finished_at, State.PROCESSING, State.DONE))
+            events.append(event(Kind.COMPLETED, finished_at, State.PROCESSING, State.DONE))
             delivered_at = finished_at + timedelta(hours=rng.randint(1, 72))
             if rng.random() < 0.9 and delivered_at < self.now:
                 row["delivered_at"] = delivered_at
-                events.append(_event(Kind.DELIVERED, delivered_at, State.DONE, State.DONE))
+                events.append(event(Kind.DELIVERED, delivered_at, State.DONE, State.DONE))
         row["updated_at"] = events[-1]["created_at"]
         return info, row, events
-
-
-def _event(
-    kind: str,
-    at: datetime,
-    from_state: str,
-    to_state: str,
-    *,
-    reason: str = "",
-    data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "created_at": at,
-        "from_state": from_state,
-        "to_state": to_state,
-        "reason": reason,
-        "data": data or {},
-    }
 
 
 # --- Writers ----------------------------------------------------------------------------------
@@ -619,10 +600,10 @@ class PostgresWriter:
             with raw.copy(events.sql) as copy:  # type: ignore[union-attr]
                 write, names, defaults = copy.write_row, events.names, events.defaults
                 for pk, (_row, dossier_events, _others) in zip(ids, batch, strict=True):
-                    for event in dossier_events:
-                        event["dossier_id"] = pk
-                        event["data"] = json.dumps(event["data"]) if event["data"] else "{}"
-                        write([event.get(name, defaults[name]) for name in names])
+                    for item in dossier_events:
+                        item["dossier_id"] = pk
+                        item["data"] = json.dumps(item["data"]) if item["data"] else "{}"
+                        write([item.get(name, defaults[name]) for name in names])
                     rows += len(dossier_events)
             for model, records in extras.items():
                 other = self.others.get(model) or self.others.setdefault(model, _Table(model))
@@ -641,9 +622,9 @@ class OrmWriter:
             [Dossier(**row) for row, _events, _extras in batch], batch_size=500
         )
         events = [
-            DossierEvent(dossier_id=dossier.pk, **event)
+            DossierEvent(dossier_id=dossier.pk, **item)
             for dossier, (_row, dossier_events, _extras) in zip(dossiers, batch, strict=True)
-            for event in dossier_events
+            for item in dossier_events
         ]
         DossierEvent.objects.bulk_create(events, batch_size=500)
         extras: dict[type[Any], list[Any]] = {}
@@ -753,15 +734,7 @@ def _without_indexes(drop: bool, write: Callable[[str], Any]) -> Iterator[None]:
 def _save_sequences(used: dict[str, dict[Any, int]]) -> None:
     """Raise each counter to the highest number used (never lower it): codes per agency and
     day, then receipts and feedback (generated_records)."""
-    table = DossierCodeSequence._meta.db_table
-    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (agency_id, day, last_number) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET "
-            f"last_number = {greatest}({table}.last_number, excluded.last_number)",
-            [(*key, number) for key, number in sorted(used["codes"].items())],
-        )
+    raise_counter(DossierCodeSequence, ("agency_id", "day"), used["codes"])
     save_sequences(used)
 
 
