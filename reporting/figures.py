@@ -246,8 +246,11 @@ def dossier_figures(period: Period, scope: Scope, *, use_rollup: bool = True) ->
 
     def table(sums: dict[Any, dict[str, Any]], describe: Any) -> list[dict[str, Any]]:
         lines = [{**describe(key), **_complete(values)} for key, values in sums.items()]
+        # Codes are unique, names are not (two communes have the same procedure): the code
+        # settles ties, so the same figures always give the same order.
         return sorted(
-            lines, key=lambda line: (-line["received"] - line["carried_over"], line["name"])
+            lines,
+            key=lambda line: (-line["received"] - line["carried_over"], line["name"], line["code"]),
         )
 
     by_agency_sums = _sum(rows, lambda row: row["agency_id"])

@@ -10,9 +10,10 @@ from datetime import date
 import pytest
 
 from dossiers.models import Dossier
+from procedures.tests.factories import ProcedureFactory
 from reporting import periods
 from reporting.figures import AGENCY, SECTOR, Scope, dossier_figures
-from reporting.tests.data import H1_2026, at
+from reporting.tests.data import H1_2026, at, dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +206,16 @@ def test_rates_round_half_up_to_one_decimal():
         for part in range(whole + 1):
             exact = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
             assert rate(part, whole) == str(exact), (part, whole)
+
+
+def test_lines_with_the_same_figures_and_name_are_ordered_by_code(world):
+    # Two communes publish the same procedure under the same name; the report must list them
+    # in one order whatever order the database returns their rows in (snapshots, rollup).
+    twins = [
+        ProcedureFactory(code=code, name="Chứng thực bản sao", agency=world["A"], published=True)
+        for code in ("2.000009", "2.000001", "2.000005")
+    ]
+    for procedure in twins:
+        dossier(procedure, state=Dossier.State.PROCESSING, submitted="2026-03-02 09:00")
+    lines = dossier_figures(H1_2026, Scope())["by_procedure"]
+    assert [line["code"] for line in lines] == ["2.000001", "2.000005", "2.000009"]
