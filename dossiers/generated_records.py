@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -528,7 +529,9 @@ class Records:
         channel = rng.choices(self.channels[0], cum_weights=self.channels[1])[0]
         item: dict[str, Any] = {
             "code": f"PAKN-{received_on:%y%m%d}-{number:04d}",
-            "token": f"{rng.getrandbits(256):064x}",
+            # From the system's random source, not the seeded one: two runs with the same
+            # seed must not give two feedbacks the same tracking token.
+            "token": secrets.token_hex(32),
             "channel": channel,
             "sender_name": row["applicant_name"],
             "sender_phone": row["applicant_phone"],
