@@ -55,6 +55,36 @@ def test_a_count_is_one_round_trip_also_with_a_cache_read(on_redis, redis_round_
     assert len(redis_round_trips) == 3
 
 
+def test_a_connection_the_server_closed_is_replaced_and_counted_once_more(on_redis):
+    assert ratelimit.hit("test", "10.0.0.9", limit=5)[0]  # the pooled connection exists now
+    # Redis restarted or dropped idle clients: every connection of the pool is dead.
+    admin = redis.Redis.from_url(settings.REDIS_URL)
+    admin.client_kill_filter(_type="normal", skipme=True)
+
+    counted = ratelimit.count("test", "10.0.0.9", limit=5)
+
+    assert counted.allowed
+    key = admin.keys(f"{settings.CACHES['default'].get('KEY_PREFIX', '')}*rl:test:10.0.0.9:*")
+    assert int(admin.get(key[0])) == 2
+
+
+def test_an_error_reply_leaves_no_unread_reply_for_the_next_request(on_redis):
+    # Something else wrote a text under the counter's key: INCR answers with an error.
+    ratelimit.hit("test", "10.0.0.8", limit=5)
+    admin = redis.Redis.from_url(settings.REDIS_URL)
+    (key,) = admin.keys(f"{settings.CACHES['default'].get('KEY_PREFIX', '')}*rl:test:10.0.0.8:*")
+    admin.set(key, "not a number")
+    cache.set("page", "stored")
+
+    with pytest.raises(redis.ResponseError):
+        ratelimit.count("test", "10.0.0.8", limit=5, and_get=("page",))
+
+    # The next request on the same pool reads its own replies, not the ones left over.
+    counted = ratelimit.count("test", "10.0.0.7", limit=5, and_get=("page",))
+    assert counted.allowed and counted.cached == ("stored",)
+    assert cache.get("page") == "stored"
+
+
 def test_local_memory_counts_too(settings):
     settings.CACHES = LOCAL_MEMORY
     cache.set("page", "stored")
