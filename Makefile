@@ -62,6 +62,7 @@ typecheck: $(BIN)/.installed
 
 # Throughput and latency of pages against a bare Django view (gunicorn on PostgreSQL).
 bench: $(BIN)/.installed
+	@scripts/system-deps.sh bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -2,11 +2,16 @@
 # Install the Debian packages the portal needs, if they are missing.
 #   scripts/system-deps.sh run   -> gettext (translations), WeasyPrint's libraries and fonts
 #   scripts/system-deps.sh test  -> the above plus Chromium for the browser tests
+#   scripts/system-deps.sh bench -> the above plus wrk, the HTTP load generator of bench/run.py
+#                                   (a C program: a Python client would take the CPU the
+#                                   pages are measured on)
 set -euo pipefail
 
 want=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2)
 if [ "${1:-run}" = "test" ]; then
   want+=(chromium)
+elif [ "${1:-run}" = "bench" ]; then
+  want+=(wrk)
 fi
 
 missing=()
