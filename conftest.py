@@ -35,9 +35,15 @@ def _fresh_calendar():
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
-    # One Redis, many test runs: a key prefix per test keeps them apart.
+    # One Redis, many test runs: a key prefix per test keeps them apart. What the process
+    # keeps beside it (rate-limit counts reserved, saved lookup pages) starts afresh too.
     from django.core.cache import cache
 
+    from dossiers import ratelimit
+    from dossiers.views_public import saved_pages
+
+    ratelimit.forget_reservations()
+    saved_pages.clear()
     yield
     cache.clear()
 

@@ -747,3 +747,20 @@ class DeadlineAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.get_kind_display()}"
+
+
+class LookupNamesVersion(models.Model):
+    """One row: raised after every committed change of a procedure or an agency.
+
+    The public lookup reads it with the dossier (one query) and serves a saved page only while
+    it is the same, so a renamed procedure or agency shows at once (public_names.py).
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("lookup names version")
+        verbose_name_plural = _("lookup names version")
+
+    def __str__(self) -> str:
+        return str(self.version)

@@ -1,39 +1,31 @@
-"""Procedure and agency names on the reused pages of the public lookup.
+"""Procedure and agency names on the saved pages of the public lookup.
 
-The lookup reads a dossier's own columns only (one single-table query); the names of its
-procedure and receiving agency are read when a page is rendered. A stored page is reused only
-while the names stamp it was rendered with is still the current one: saving or deleting a
-procedure or an agency replaces the stamp in the shared cache once the change is committed,
-so every worker shows a renamed procedure at once. Whatever bypasses save() (a queryset
-update, SQL) shows when the stored pages expire (views_public.PAGE_CACHE_SECONDS), and so does
-a rename made while the cache was unreachable.
+The lookup reads a dossier's own columns and the names version (one query,
+selectors.public_dossier_row); the names of its procedure and receiving agency are read only
+when a page is rendered. A saved page is served only while the names version it was rendered
+with is still the current one: saving or deleting a procedure or an agency raises it once the
+change is committed, so every process shows a renamed procedure at once. A change that
+bypasses save() (a queryset update, SQL) shows when the saved pages expire
+(views_public.PAGE_CACHE_SECONDS).
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
-from redis.exceptions import RedisError
+from django.db.models import F
 
-logger = logging.getLogger(__name__)
-
-STAMP_KEY = "lookup-names-stamp"
+from .models import LookupNamesVersion
 
 
 def names_changed(**kwargs: Any) -> None:
     """Receiver of post_save and post_delete for Procedure and Agency."""
     # After the commit: a page rendered in between would carry the old name under the new
-    # stamp.
-    transaction.on_commit(_replace_stamp)
+    # version.
+    transaction.on_commit(raise_version)
 
 
-def _replace_stamp() -> None:
-    try:
-        cache.set(STAMP_KEY, uuid.uuid4().hex, timeout=None)
-    except RedisError:
-        # Saving the catalogue must not fail because the cache is away.
-        logger.warning("Could not replace the lookup names stamp; pages expire on their own.")
+def raise_version() -> None:
+    if not LookupNamesVersion.objects.update(version=F("version") + 1):
+        LookupNamesVersion.objects.create(version=1)

@@ -4,12 +4,16 @@ Small on purpose: one Redis round trip per request (two cache calls on other bac
 client can get up to twice the limit across a window boundary, which is fine for slowing down
 code guessing.
 
-A page that is counted can read cache entries in the same round trip (`and_get`): the public
-lookup fetches its rendered page together with the count, so that it talks to Redis once.
+A page that is counted can read cache entries in the same round trip (`and_get`).
+
+The busiest page (the public lookup) counts with `take` instead: each process reserves counts
+from the shared counter in blocks and spends them locally, so a client that keeps coming back
+costs a Redis round trip only every few requests, and the limit still holds across processes.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,6 +90,92 @@ def count(
             number = 1
         cached = tuple(backend.get(cache_key) for cache_key in and_get)
     return Count(allowed=number <= limit, retry_after=start + window - now, cached=cached)
+
+
+# A process reserves 1, then 2, 4… up to this many counts at a time for a key that keeps coming
+# back within a window.
+MAX_BLOCK = 32
+# Reservations kept at most per process (one per client address seen in the current window).
+MAX_RESERVATIONS = 10_000
+
+
+@dataclass
+class _Reservation:
+    left: int  # counts reserved and not yet spent
+    block: int  # the size of the next reservation
+
+
+class _Reservations:
+    """The counts this process has reserved, by counter key (which names its window)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_key: dict[str, _Reservation] = {}
+        self.window_start = 0
+
+    def spend(self, counter_key: str, start: int) -> _Reservation | None:
+        """Spend one reserved count of the key, if any is left; the key's reservation."""
+        with self.lock:
+            if start > self.window_start or len(self.by_key) > MAX_RESERVATIONS:
+                # A new window: what was reserved for the last one is of no use any more.
+                self.by_key.clear()
+                self.window_start = max(start, self.window_start)
+            reservation = self.by_key.get(counter_key)
+            if reservation is not None and reservation.left > 0:
+                reservation.left -= 1
+                return None
+            if reservation is None:
+                reservation = self.by_key[counter_key] = _Reservation(left=0, block=1)
+            return reservation
+
+    def granted(self, reservation: _Reservation, counts: int) -> None:
+        """`counts` were granted to the reservation: one is spent now, the rest later."""
+        with self.lock:
+            reservation.left += counts - 1
+            reservation.block = min(reservation.block * 2, MAX_BLOCK)
+
+
+_reservations = _Reservations()
+
+
+def forget_reservations() -> None:
+    """Drop the counts this process reserved (they are lost to their keys, as on a restart)."""
+    with _reservations.lock:
+        _reservations.by_key.clear()
+
+
+def take(scope: str, key: str, *, limit: int, window: int = 60) -> Count:
+    """Count one request of `key` against `limit` per window, reserving counts in blocks.
+
+    One INCRBY reserves a block for this process (1 count for a key seen for the first time in
+    the window, then twice as many each time up to MAX_BLOCK); the next requests of the key in
+    this process spend it without asking Redis. A reservation that crosses the limit is cut
+    to what is left, so a key never gets more than `limit` requests in a window, whichever
+    processes serve them. Counts a process reserved and did not spend are lost to the key: a
+    client whose requests are spread over many processes can be refused a little early, but
+    not before it made about half the limit (a process never holds more unspent counts than
+    it has spent). Other cache backends count every request (`count`).
+    """
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return count(scope, key, limit=limit, window=window)
+    now = int(time.time())
+    start = now - now % window
+    retry_after = start + window - now
+    counter_key = f"rl:{scope}:{key}:{start}"
+    reservation = _reservations.spend(counter_key, start)
+    if reservation is None:
+        return Count(allowed=True, retry_after=retry_after)
+    block = reservation.block
+    raw_key = backend.make_key(counter_key)
+    replies = _round_trip(
+        _redis(backend), [("INCRBY", raw_key, block), ("EXPIRE", raw_key, window + 1)]
+    )
+    counts = min(block, limit - (int(replies[0]) - block))
+    if counts <= 0:
+        return Count(allowed=False, retry_after=retry_after)
+    _reservations.granted(reservation, counts)
+    return Count(allowed=True, retry_after=retry_after)
 
 
 def _round_trip(client: Redis, commands: Sequence[tuple[Any, ...]]) -> list[Any]:

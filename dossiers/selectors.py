@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import Field, Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from portal.roles import Role
 from procedures.models import Procedure
 
 from .errors import DossierError
-from .models import Attachment, Dossier, Handoff
+from .models import Attachment, Dossier, Handoff, LookupNamesVersion
 
 
 class DossierNotFound(DossierError):
@@ -79,7 +80,7 @@ def dossier_by_code(code: str) -> Dossier | None:
 
 
 class PublicDossierRow(NamedTuple):
-    """The columns of a dossier the public lookup may show, as stored."""
+    """What the public lookup reads of a dossier, as stored, and the names version."""
 
     code: str
     state: str
@@ -90,16 +91,17 @@ class PublicDossierRow(NamedTuple):
     delivered_at: datetime | None
     procedure_id: int
     agency_id: int
+    names_version: int | None  # public_names.py
 
 
 def public_dossier_row(code: str) -> PublicDossierRow | None:
     """For the public lookup: a submitted dossier by its exact code, public columns only.
 
-    One indexed query on the dossier table alone, written out once (the lookup is the busiest
-    page of the portal and the ORM would compile the same statement on every request; joining
-    the procedure and agency for their names would double the database's work, and the names
-    are needed only when a page is rendered: public_names). The CCCD, phone and address are
-    never read.
+    One query, compiled by the ORM once (the lookup is the busiest page of the portal and would
+    otherwise compile the same statement on every request): the dossier by its unique code and
+    the one-row names version. Joining the procedure and agency for their names would cost the
+    database twice as much; the names are read only when a page is rendered (public_names).
+    The CCCD, phone and address are never read.
     """
     row = _fetch_one_as_health_check(_public_dossier_sql(), [code, Dossier.State.DRAFT.value])
     if row is None:
@@ -140,20 +142,20 @@ def _fetch_one_as_health_check(sql: str, params: Sequence[Any]) -> tuple[Any, ..
 
 @functools.cache
 def _public_dossier_sql() -> str:
-    quote = connection.ops.quote_name
-    meta = Dossier._meta
-
-    def column(name: str) -> str:
-        field = cast("Field[Any, Any]", meta.get_field(name.removesuffix("_id")))
-        return quote(field.column or name)
-
-    columns = ", ".join(column(name) for name in PublicDossierRow._fields)
-    # Only quoted table and column names from the model go into the text; the code is a
-    # parameter.
-    return (
-        f"SELECT {columns} FROM {quote(meta.db_table)}"  # noqa: S608
-        f" WHERE {column('code')} = %s AND {column('state')} <> %s"
+    """The lookup's statement as the ORM writes it; its parameters: the code, then "draft"."""
+    marker = "<code>"
+    query = (
+        Dossier.objects.filter(code=marker)
+        .exclude(state=Dossier.State.DRAFT)
+        .order_by()
+        .annotate(names_version=Subquery(LookupNamesVersion.objects.values("version")[:1]))
+        .values_list(*PublicDossierRow._fields)
+        .query
     )
+    sql, params = query.sql_with_params()
+    if list(params) != [marker, Dossier.State.DRAFT.value]:
+        raise ImproperlyConfigured(f"Unexpected parameters of the lookup query: {params!r}")
+    return sql
 
 
 def public_names(*, procedure_id: int, agency_id: int) -> tuple[str, str]:

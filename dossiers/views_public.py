@@ -5,16 +5,17 @@ is rate-limited per address (codes are guessable: agency, date, sequence) and ne
 browsers or proxies.
 
 Every request reads the dossier's public columns afresh; what is reused is the rendered page
-for visitors without a session (no user name, no messages, no CSRF token in it), stored under
-the address, the language and the template, together with a digest of those column values:
-it is served only when the columns read now have the same digest, so a change of state shows
-at once and nothing of one visitor can reach another.
-
-The lookup is the busiest page of the portal. A request with a code costs one Redis round
-trip (the rate-limit count, the stored page and the names stamp together) and one PostgreSQL
-query on the dossier table alone; reading the procedure and agency names, rendering and a
-second Redis call (storing the page) happen only when the page is new or has changed
+for visitors without a session (no user name, no messages, no CSRF token in it), kept by each
+process under the address, the language and the template, together with a digest of those
+column values and of the names version: it is served only when the values read now have the
+same digest, so a change of state shows at once and nothing of one visitor can reach another
 (public_names.py tells how renamed procedures and agencies show).
+
+The lookup is the busiest page of the portal. A request with a code costs one PostgreSQL query
+on the dossier table (and the one-row names version) and, for the rate limit, a Redis round
+trip the first time an address comes in a minute and then every few requests
+(ratelimit.take reserves counts in blocks); reading the procedure and agency names and
+rendering happen only when the page is new to the process or has changed.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ import hashlib
 import hmac
 import json
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from time import monotonic
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
@@ -37,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import public_names, ratelimit, selectors, sms
+from . import ratelimit, selectors, sms
 from .models import Dossier
 from .presenters import STATE_BADGES
 
@@ -138,18 +141,9 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
     query = request.GET.get("ma", "")[:100].strip()
     code = normalise_code(query)
     context: dict[str, object] = {"query": query, "code": code, **extra}
-    # The reusable page (and the names stamp) are fetched before the dossier is read, in the
-    # same Redis round trip as the rate limit; the page is served only if it was rendered from
-    # the same column values and names.
-    page_key = _page_key(request, template, context) if _anonymous_visit(request) else None
-    cached = stamp = row = None
+    row = None
     if code:
-        counted = ratelimit.count(
-            "lookup",
-            ratelimit.client_ip(request),
-            limit=_limit(),
-            and_get=(page_key, public_names.STAMP_KEY) if page_key else (),
-        )
+        counted = ratelimit.take("lookup", ratelimit.client_ip(request), limit=_limit())
         if not counted.allowed:
             response = render(
                 request,
@@ -160,26 +154,65 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
             response["Retry-After"] = str(counted.retry_after)
             response["Cache-Control"] = "private, no-store"
             return response
-        if page_key:
-            cached, stamp = counted.cached
         if len(code) <= CODE_MAX_LENGTH:
             row = selectors.public_dossier_row(code)
-    elif page_key:
-        cached = cache.get(page_key)
-    read = _digest(repr((row, stamp)))  # everything the page shows that is not in its key
-    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == read:
-        response = HttpResponse(cached[1])
+    # A page rendered for the same request and the same values read is served as it was.
+    page_key = _page_key(request, template, context) if _anonymous_visit(request) else None
+    read = _digest(repr(row))  # everything the page shows that is not in its key
+    content = saved_pages.get(page_key, read) if page_key else None
+    if content is not None:
+        response = HttpResponse(content)
     else:
         context["result"] = lookup_result(row) if row else None
         context["not_found"] = bool(code) and row is None
         response = render(request, template, context)
         if page_key:
-            cache.set(page_key, (read, response.content), PAGE_CACHE_SECONDS)
+            saved_pages.put(page_key, read, response.content)
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 PAGE_CACHE_SECONDS = 300
+
+
+class SavedPages:
+    """Rendered lookup pages of this process, the most recently used first.
+
+    Kept in the process, not in the shared cache: a page is served only after the dossier has
+    been read anyway, so sharing it between processes would cost a round trip to save one
+    rendering per process. Pages older than `seconds` are rendered again (what the page shows
+    from the clock and the templates is not in its digest).
+    """
+
+    def __init__(self, size: int = 512, seconds: int = PAGE_CACHE_SECONDS) -> None:
+        self.size, self.seconds = size, seconds
+        self.pages: OrderedDict[str, tuple[str, bytes, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, digest: str) -> bytes | None:
+        with self.lock:
+            saved = self.pages.get(key)
+            if saved is None:
+                return None
+            saved_digest, content, saved_at = saved
+            if saved_digest != digest or monotonic() - saved_at > self.seconds:
+                return None
+            self.pages.move_to_end(key)
+            return content
+
+    def put(self, key: str, digest: str, content: bytes) -> None:
+        with self.lock:
+            self.pages[key] = (digest, content, monotonic())
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+
+
+saved_pages = SavedPages()
 
 
 def _anonymous_visit(request: HttpRequest) -> bool:

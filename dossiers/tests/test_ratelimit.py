@@ -94,3 +94,33 @@ def test_local_memory_counts_too(settings):
 
     assert first.allowed and first.cached == ("stored", None)
     assert not second.allowed and second.cached == ()
+
+
+def test_reserved_counts_keep_to_the_limit_in_one_process(on_redis, redis_round_trips):
+    allowed = [ratelimit.take("test", "10.0.1.1", limit=10).allowed for _ in range(14)]
+    assert allowed == [True] * 10 + [False] * 4
+    # Reserved 1, 2, 4, then 3 of 8 (cut to the limit); every refusal asks again.
+    reservations = [sent for sent in redis_round_trips if b"INCRBY" in b"".join(sent)]
+    assert len(reservations) == 4 + 4
+    assert ratelimit.take("test", "10.0.1.2", limit=10).allowed  # another address
+
+
+def test_reserved_counts_keep_to_the_limit_across_processes(on_redis, monkeypatch):
+    # Three worker processes share the counter in Redis, each with its own reservations.
+    processes = [ratelimit._Reservations() for _ in range(3)]
+    allowed = 0
+    for request in range(60):
+        monkeypatch.setattr(ratelimit, "_reservations", processes[request % 3])
+        allowed += ratelimit.take("test", "10.0.1.3", limit=20).allowed
+    # Never more than the limit; counts reserved and left unspent make it at most a little
+    # stricter, never below half.
+    assert 10 <= allowed <= 20
+    admin = redis.Redis.from_url(settings.REDIS_URL)
+    (key,) = admin.keys(f"{settings.CACHES['default'].get('KEY_PREFIX', '')}*rl:test:10.0.1.3:*")
+    assert 0 < admin.ttl(key) <= 61
+
+
+def test_reserving_falls_back_to_counting_on_local_memory(settings):
+    settings.CACHES = LOCAL_MEMORY
+    allowed = [ratelimit.take("test", "10.0.1.4", limit=3).allowed for _ in range(5)]
+    assert allowed == [True, True, True, False, False]
