@@ -6,10 +6,10 @@ browsers or proxies.
 
 Every request reads the dossier's public columns afresh; what is reused is the rendered page
 for visitors without a session (no user name, no messages, no CSRF token in it), kept by each
-process under the address, the language and the template, together with a digest of those
-column values and of the names version: it is served only when the values read now have the
-same digest, so a change of state shows at once and nothing of one visitor can reach another
-(public_names.py tells how renamed procedures and agencies show).
+process under the address, the language and the template, together with those column values
+and the names version: it is served only when the values read now are the same, so a change
+of state shows at once and nothing of one visitor can reach another (public_names.py tells
+how renamed procedures and agencies show).
 
 The lookup is the busiest page of the portal. A request with a code costs one PostgreSQL query
 on the dossier table (and the one-row names version) and, for the rate limit, a Redis round
@@ -20,7 +20,6 @@ rendering happen only when the page is new to the process or has changed.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import re
@@ -158,8 +157,7 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
             row = selectors.public_dossier_row(code)
     # A page rendered for the same request and the same values read is served as it was.
     page_key = _page_key(request, template, context) if _anonymous_visit(request) else None
-    read = _digest(repr(row))  # everything the page shows that is not in its key
-    content = saved_pages.get(page_key, read) if page_key else None
+    content = saved_pages.get(page_key, row) if page_key else None
     if content is not None:
         response = HttpResponse(content)
     else:
@@ -167,7 +165,7 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
         context["not_found"] = bool(code) and row is None
         response = render(request, template, context)
         if page_key:
-            saved_pages.put(page_key, read, response.content)
+            saved_pages.put(page_key, row, response.content)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -175,34 +173,38 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
 PAGE_CACHE_SECONDS = 300
 
 
+PageKey = tuple[str, str, str, tuple[tuple[str, object], ...]]
+
+
 class SavedPages:
     """Rendered lookup pages of this process, the most recently used first.
 
     Kept in the process, not in the shared cache: a page is served only after the dossier has
     been read anyway, so sharing it between processes would cost a round trip to save one
-    rendering per process. Pages older than `seconds` are rendered again (what the page shows
-    from the clock and the templates is not in its digest).
+    rendering per process. A page is kept with the values read for it (everything it shows
+    that is not in its key); pages older than `seconds` are rendered again (what the page
+    shows from the clock and the templates is in neither).
     """
 
     def __init__(self, size: int = 512, seconds: int = PAGE_CACHE_SECONDS) -> None:
         self.size, self.seconds = size, seconds
-        self.pages: OrderedDict[str, tuple[str, bytes, float]] = OrderedDict()
+        self.pages: OrderedDict[PageKey, tuple[object, bytes, float]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str, digest: str) -> bytes | None:
+    def get(self, key: PageKey, read: object) -> bytes | None:
         with self.lock:
             saved = self.pages.get(key)
             if saved is None:
                 return None
-            saved_digest, content, saved_at = saved
-            if saved_digest != digest or monotonic() - saved_at > self.seconds:
+            saved_read, content, saved_at = saved
+            if saved_read != read or monotonic() - saved_at > self.seconds:
                 return None
             self.pages.move_to_end(key)
             return content
 
-    def put(self, key: str, digest: str, content: bytes) -> None:
+    def put(self, key: PageKey, read: object, content: bytes) -> None:
         with self.lock:
-            self.pages[key] = (digest, content, monotonic())
+            self.pages[key] = (read, content, monotonic())
             self.pages.move_to_end(key)
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
@@ -221,15 +223,10 @@ def _anonymous_visit(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
-def _page_key(request: HttpRequest, template: str, context: dict[str, object]) -> str:
+def _page_key(request: HttpRequest, template: str, context: dict[str, object]) -> PageKey:
     """The address, the template, the language and what the request puts on the page; what
-    the database puts on it is checked against the digest stored with the page."""
-    shown = repr((request.get_full_path(), template, sorted(context.items())))
-    return f"lookup-page:{get_language()}:{_digest(shown)}"
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    the database puts on it is checked against the values kept with the page."""
+    return (request.get_full_path(), template, get_language(), tuple(sorted(context.items())))
 
 
 @require_GET
