@@ -39,11 +39,12 @@ def _isolated_cache(settings):
     # keeps beside it (rate-limit counts reserved, saved lookup pages) starts afresh too.
     from django.core.cache import cache
 
-    from dossiers import ratelimit
+    from dossiers import public_names, ratelimit
     from dossiers.views_public import saved_pages
 
     ratelimit.forget_reservations()
     saved_pages.clear()
+    public_names.forget_names()
     yield
     cache.clear()
 

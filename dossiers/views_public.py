@@ -15,7 +15,8 @@ The lookup is the busiest page of the portal. A request with a code costs one Po
 on the dossier table (and the one-row names version) and, for the rate limit, a Redis round
 trip the first time an address comes in a minute and then every few requests
 (ratelimit.take reserves counts in blocks); reading the procedure and agency names and
-rendering happen only when the page is new to the process or has changed.
+rendering happen only when the page is new to the process or has changed (the names once per
+process and names version).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import ratelimit, selectors, sms
+from . import public_names, ratelimit, selectors, sms
 from .models import Dossier
 from .presenters import STATE_BADGES
 
@@ -110,8 +111,8 @@ def mask_name(name: str) -> str:
 def lookup_result(row: selectors.PublicDossierRow) -> LookupResult:
     """What the public may see of a dossier, from its public columns."""
     state = Dossier.State(row.state)
-    procedure_name, agency_name = selectors.public_names(
-        procedure_id=row.procedure_id, agency_id=row.agency_id
+    procedure_name, agency_name = public_names.names_for(
+        procedure_id=row.procedure_id, agency_id=row.agency_id, version=row.names_version
     )
     return LookupResult(
         code=row.code,

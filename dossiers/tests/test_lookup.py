@@ -160,6 +160,31 @@ def test_a_saved_page_costs_one_query_that_reads_nothing_personal(client, dossie
     assert "applicant_address" not in sql
 
 
+def test_names_are_read_once_per_process_and_names_version(
+    client, dossier, django_capture_on_commit_callbacks
+):
+    other = DossierFactory(
+        processing=True,
+        code="000.00.01.H45-261124-0008",
+        procedure=dossier.procedure,
+        agency=dossier.agency,
+    )
+    client.get(LOOKUP, {"ma": dossier.code})  # the names are read for this page
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(LOOKUP, {"ma": other.code}).content.decode()
+    # A new page, but the same procedure and agency: the dossier only.
+    assert len(queries) == 1, [query["sql"] for query in queries]
+    assert dossier.procedure.name in page and dossier.agency.name in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier.agency.name = "Trung tâm Phục vụ hành chính công tỉnh"
+        dossier.agency.save()
+    assert (
+        "Trung tâm Phục vụ hành chính công tỉnh"
+        in client.get(LOOKUP, {"ma": other.code}).content.decode()
+    )
+
+
 def test_an_address_that_keeps_coming_back_asks_redis_only_every_few_lookups(
     client, dossier, redis_round_trips
 ):
