@@ -15,6 +15,8 @@ portal_patterns = [
 ]
 
 urlpatterns = [
+    # The public lookup first: the busiest page, resolved without trying the others.
+    path("", include("dossiers.urls_public")),
     path("", include((portal_patterns, "portal"))),
     path("tai-khoan/", include((two_factor_patterns, "two_factor"))),
     path("", include("procedures.urls")),
@@ -22,7 +24,6 @@ urlpatterns = [
     path("can-bo/", include("dossiers.urls_desk")),
     path("can-bo/bao-cao/", include("reporting.urls_staff")),
     path("can-bo/lien-thong/", include("dossiers.urls_handling")),
-    path("", include("dossiers.urls_public")),
     path("", include("reporting.urls_public")),
     path("", include("feedback.urls")),
     # Choosing the language changes nothing but a cookie: no CSRF token, so that public pages
