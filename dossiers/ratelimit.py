@@ -4,8 +4,6 @@ Small on purpose: one Redis round trip per request (two cache calls on other bac
 client can get up to twice the limit across a window boundary, which is fine for slowing down
 code guessing.
 
-A page that is counted can read cache entries in the same round trip (`and_get`).
-
 The busiest page (the public lookup) counts with `take` instead: each process reserves counts
 from the shared counter in blocks and spends them locally, so a client that keeps coming back
 costs a Redis round trip only every few requests, and the limit still holds across processes.
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
 class Count:
     allowed: bool
     retry_after: int  # seconds until the window ends
-    cached: tuple[Any, ...] = ()  # the entries asked for with `and_get`, None when absent
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -55,32 +52,20 @@ def hit(scope: str, key: str, *, limit: int, window: int = 60) -> tuple[bool, in
     return counted.allowed, counted.retry_after
 
 
-def count(
-    scope: str, key: str, *, limit: int, window: int = 60, and_get: Sequence[str] = ()
-) -> Count:
-    """Count one request of `key` and, in the same Redis round trip, read the cache entries
-    `and_get` (keys of Django's default cache, as given to cache.set)."""
+def count(scope: str, key: str, *, limit: int, window: int = 60) -> Count:
+    """Count one request of `key` (one Redis round trip)."""
     now = int(time.time())
     start = now - now % window
     counter_key = f"rl:{scope}:{key}:{start}"
     # `django.core.cache.cache` is a proxy, never an instance of the backend class.
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, RedisCache):
-        # One round trip: INCR, EXPIRE (and GET) sent together; the cache API would take three.
+        # One round trip: INCR and EXPIRE sent together; the cache API would take two.
         # No MULTI/EXEC: the counter is per window, so an EXPIRE lost with the connection
         # leaves a stale key behind, never a wrong count.
         raw_key = backend.make_key(counter_key)
-        replies = _round_trip(
-            _redis(backend),
-            [
-                ("INCR", raw_key),
-                ("EXPIRE", raw_key, window + 1),
-                *(("GET", backend.make_key(cache_key)) for cache_key in and_get),
-            ],
-        )
+        replies = _round_trip(_redis(backend), [("INCR", raw_key), ("EXPIRE", raw_key, window + 1)])
         number = int(replies[0])
-        loads = backend._cache._serializer.loads  # type: ignore[attr-defined]
-        cached = tuple(None if raw is None else loads(raw) for raw in replies[2:])
     else:
         backend.add(counter_key, 0, timeout=window + 1)
         try:
@@ -88,8 +73,7 @@ def count(
         except ValueError:  # expired between add and incr
             backend.set(counter_key, 1, timeout=window + 1)
             number = 1
-        cached = tuple(backend.get(cache_key) for cache_key in and_get)
-    return Count(allowed=number <= limit, retry_after=start + window - now, cached=cached)
+    return Count(allowed=number <= limit, retry_after=start + window - now)
 
 
 # A process reserves 1, then 2, 4… up to this many counts at a time for a key that keeps coming

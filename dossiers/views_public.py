@@ -45,7 +45,6 @@ from .models import Dossier
 from .presenters import STATE_BADGES
 
 CODE_MAX_LENGTH = Dossier._meta.get_field("code").max_length or 40
-LOOKUPS_PER_MINUTE = 30
 KIOSK_IDLE_SECONDS = 60
 
 NEXT_STEPS: dict[str, Promise] = {
