@@ -3,7 +3,7 @@
 #   docker build -t dvc-portal .
 # See docs/production.md.
 
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 
 # --- 1. Dependencies into a virtualenv -------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS builder

@@ -2,6 +2,10 @@
 
 import pytest
 
+# A real S3-compatible server for the object-storage tests; whole installations run as
+# separate processes (backups, several hosts).
+pytest_plugins = ["tests.object_store", "tests.sites", "tests.oidc_provider"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _celery_eager():
@@ -41,12 +45,17 @@ def _isolated_cache(settings):
 
     from dossiers import public_names, ratelimit
     from dossiers.views_public import saved_pages
+    from portal import cache as portal_cache
+    from portal.views import popular_lists
 
     ratelimit.forget_reservations()
     saved_pages.clear()
     public_names.forget_names()
+    popular_lists.clear()
+    portal_cache.forget_outages()
     yield
     cache.clear()
+    portal_cache.forget_outages()
 
 
 @pytest.fixture
@@ -65,3 +74,32 @@ def login_staff(client):
         return client
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def demo_signing_keys(tmp_path_factory):
+    """A throwaway demo CA: the provincial root and the portal's fallback signing key."""
+    from datetime import UTC, datetime
+
+    from signing import ca
+
+    directory = tmp_path_factory.mktemp("signing-keys")
+    # Valid over every date the tests travel to.
+    ca.issue_agency_certificate(
+        directory,
+        agency_code="portal",
+        agency_name="Cổng dịch vụ công tỉnh",
+        province="Phú Yên",
+        not_before=datetime(2015, 1, 1, tzinfo=UTC),
+        valid_days=40 * 365,
+    )
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def _signing_keys(settings, demo_signing_keys):
+    # Every issued PDF is signed: tests sign with the demo CA's keys, never production ones.
+    settings.SIGNING_KEYS_DIR = demo_signing_keys
+    settings.SIGNING_DEFAULT_KEY = "portal"
+    settings.SIGNING_TRUST_ROOTS = []
+    settings.SIGNING_TSA_URL = ""

@@ -52,6 +52,22 @@ PAGES: list[Page] = [
         note="public lookup by dossier code (rate limiter counted, limit lifted)",
     ),
     Page(
+        "api_catalogue",
+        "/api/v1/procedures/?limit=50",
+        min_ratio=0.3,
+        max_p95_ms=100,
+        # Answered from the cache after the first request (opendata/answers.py); run with
+        # API_CACHE_SECONDS=0 in the environment to measure every answer computed afresh.
+        note="public API: catalogue list, first page of 50 (limit lifted)",
+    ),
+    Page(
+        "api_dossier",
+        "/api/v1/dossiers/000.00.01.H45-260101-0001/",
+        min_ratio=0.5,
+        max_p95_ms=30,
+        note="public API: dossier status by code (rate limiter counted, limit lifted)",
+    ),
+    Page(
         "desk_queue",
         "/can-bo/",
         max_p95_ms=100,
@@ -112,5 +128,13 @@ JOBS: list[Job] = [
             ("rollup_median_ms", 100, "report <100ms rollup"),
         ),
         note="six-monthly report figures for the whole province (raw SQL scan, then rollup)",
+    ),
+    Job(
+        "service_index",
+        # The Decision 766 index of the province for the first half (Decree 09 cut-offs), the
+        # cache cleared before each run; the issue asks < 1 s over 5 M dossiers.
+        ("bench_service_index", "--half", "1", "--runs", "3", "--json"),
+        targets=(("median_ms", 1000, "province index <1s"),),
+        note="service index of the whole province and the ranking of its agencies",
     ),
 ]

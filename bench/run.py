@@ -9,6 +9,10 @@ production gunicorn settings (docker/gunicorn.conf.py) but DEBUG=False and no SS
 wait for /api/health/; then for each page a warm-up and a fixed-duration measurement at fixed
 concurrency with `wrk` (or a Python keep-alive client when wrk is not installed). Prints a
 table (req/s, p50, p95, ratio to the bare view) and writes bench/results/latest.json.
+Then (unless --no-observed) gunicorn is started again as production logs and is watched: JSON
+log lines (LOG_FORMAT=json, LOG_LEVEL=INFO), gunicorn's access log on, the request id on every
+record, and Prometheus scraping /api/metrics/ every second; the bare view and the lookup are
+measured again and printed in a second table beside the first.
 gunicorn is always stopped at the end, also on Ctrl-C or an error.
 """
 
@@ -448,6 +452,62 @@ def package_version(name: str) -> str:
         return "unknown"
 
 
+# --- Observed pass ---------------------------------------------------------------------
+
+# Measured again with production's logging and a Prometheus scraper (the lookup's target holds
+# there too: DESIGN.md §9, issue 16).
+OBSERVED_PAGES = (BASELINE, "lookup")
+
+
+def observed_env(env: dict[str, str]) -> dict[str, str]:
+    return env | {
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "GUNICORN_ACCESS_LOG": "-",  # production's default: one line per request
+    }
+
+
+class Scraper:
+    """Prometheus, every `interval` seconds: GET /api/metrics/ from loopback (an allowed
+    network), in a thread beside the load."""
+
+    def __init__(self, port: int, interval: float) -> None:
+        self.port, self.interval = port, interval
+        self.stopped = threading.Event()
+        self.scrapes = 0
+        self.failures = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            status, _body = get(self.port, "/api/metrics/")
+            self.scrapes += 1
+            self.failures += status != 200
+
+    def __enter__(self) -> Scraper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=10)
+
+
+def apply_targets(results: list[Result], pages: list[Page]) -> None:
+    baseline = next((r for r in results if r.name == BASELINE and r.rps), None)
+    by_name = {page.name: page for page in pages}
+    for result in results:
+        if baseline and result.rps:
+            result.ratio = result.rps / baseline.rps
+        page = by_name[result.name]
+        if page.min_ratio is not None and result.ratio is not None:
+            result.targets[f"≥{page.min_ratio:g}x bare"] = result.ratio >= page.min_ratio
+        p95 = result.p95_at_rate_ms if page.rate else result.p95_ms
+        if page.max_p95_ms is not None and p95 is not None:
+            where = f"@{page.rate:g}/s" if page.rate else ""
+            result.targets[f"p95<{page.max_p95_ms:g}ms{where}"] = p95 < page.max_p95_ms
+
+
 # --- Main --------------------------------------------------------------------------------
 
 
@@ -478,6 +538,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="cache for the portal; empty string for none",
     )
     parser.add_argument("--skip-setup", action="store_true", help="skip migrate & co")
+    parser.add_argument(
+        "--no-observed",
+        action="store_true",
+        help="skip the second pass with JSON logs, access log and metrics scraping",
+    )
+    parser.add_argument(
+        "--scrape-interval", type=float, default=1.0, help="seconds between metrics scrapes"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
     args = parser.parse_args(argv)
@@ -604,6 +672,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
     results: list[Result] = []
+    observed: list[Result] = []
+    scrapes = {"scrapes": 0, "failed": 0}
     try:
         server.start()
         server.wait_healthy()
@@ -619,26 +689,43 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{page.name}: {args.warmup:g}s warm-up + {args.duration:g}s at "
                 f"{args.connections} connections ({tool})")  # fmt: skip
             results.append(measure(tool, port, page, args, headers.get(page.name)))
+        observed_pages = [page for page in pages if page.name in OBSERVED_PAGES]
+        if not args.no_observed and len(observed_pages) > 1:
+            server.stop()
+            server = Gunicorn(observed_env(env), port, RESULTS_DIR / "gunicorn-observed.log")
+            server.start()
+            server.wait_healthy()
+            with Scraper(port, args.scrape_interval) as scraper:
+                for page in observed_pages:
+                    log(f"{page.name} (JSON logs, access log, metrics scraped): "
+                        f"{args.warmup:g}s warm-up + {args.duration:g}s")  # fmt: skip
+                    observed.append(measure(tool, port, page, args, headers.get(page.name)))
+            scrapes = {"scrapes": scraper.scrapes, "failed": scraper.failures}
     except KeyboardInterrupt:
         log("interrupted")
         return 130
     finally:
         server.stop()
 
-    baseline = next((r for r in results if r.name == BASELINE and r.rps), None)
-    by_name = {page.name: page for page in pages}
-    for result in results:
-        if baseline and result.rps:
-            result.ratio = result.rps / baseline.rps
-        page = by_name[result.name]
-        if page.min_ratio is not None and result.ratio is not None:
-            result.targets[f"≥{page.min_ratio:g}x bare"] = result.ratio >= page.min_ratio
-        p95 = result.p95_at_rate_ms if page.rate else result.p95_ms
-        if page.max_p95_ms is not None and p95 is not None:
-            where = f"@{page.rate:g}/s" if page.rate else ""
-            result.targets[f"p95<{page.max_p95_ms:g}ms{where}"] = p95 < page.max_p95_ms
-
+    apply_targets(results, pages)
     print_table(results)
+    if observed:
+        apply_targets(observed, pages)
+        print()
+        print(
+            "With production's logging and monitoring: LOG_FORMAT=json at INFO, gunicorn access"
+            f" log, request ids, /api/metrics/ scraped every {args.scrape_interval:g}s"
+            f" ({scrapes['scrapes']} scrapes, {scrapes['failed']} failed)"
+        )
+        print_table(observed)
+        plain = {r.name: r for r in results}
+        for result in observed:
+            if result.name != BASELINE and result.rps and plain.get(BASELINE):
+                print(
+                    f"  {result.name}: {result.ratio or 0:.2f}x bare with the same logging,"
+                    f" {result.rps / plain[BASELINE].rps:.2f}x the quiet bare view,"
+                    f" {result.rps / plain[result.name].rps:.2f}x itself without it"
+                )
     job_results = run_jobs(env, select_jobs(args.jobs))
     report = {
         "meta": {
@@ -660,6 +747,16 @@ def main(argv: list[str] | None = None) -> int:
             "redis": bool(args.redis_url),
         },
         "results": [asdict(result) for result in results],
+        "observed": {
+            "settings": {
+                "LOG_FORMAT": "json",
+                "LOG_LEVEL": "INFO",
+                "access_log": True,
+                "scrape_interval_s": args.scrape_interval,
+                **scrapes,
+            },
+            "results": [asdict(result) for result in observed],
+        },
         "jobs": job_results,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -667,8 +764,10 @@ def main(argv: list[str] | None = None) -> int:
     log(f"results written to {args.output}")
 
     failed = [r.name for r in results if r.error]
+    failed += [f"{r.name} (observed)" for r in observed if r.error]
     failed += [name for name, job in job_results.items() if job.get("error")]
     missed = [r.name for r in results if not all(r.targets.values())]
+    missed += [f"{r.name} (observed)" for r in observed if not all(r.targets.values())]
     missed += [name for name, job in job_results.items() if not all(job["targets"].values())]
     if failed:
         log(f"errors on: {', '.join(failed)}")

@@ -5,7 +5,9 @@ set -eu
 
 if [ "${RUN_MIGRATIONS:-0}" = "1" ]; then
     echo "entrypoint: applying database migrations" >&2
-    python manage.py migrate --noinput
+    # As the database's owner when MIGRATION_DATABASE_URL is set: the application user of
+    # DATABASE_URL may not change the schema (docker/postgres/app-role.sql).
+    DATABASE_URL="${MIGRATION_DATABASE_URL:-$DATABASE_URL}" python manage.py migrate --noinput
 fi
 
 exec "$@"

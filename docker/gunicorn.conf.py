@@ -8,8 +8,9 @@ GUNICORN_MAX_REQUESTS   recycle a worker after this many requests (default 2000,
 GUNICORN_PRELOAD        load Django in the master before forking (default 1): less memory,
                         and a recycled worker starts in milliseconds
 GUNICORN_ACCESS_LOG     access log target (default "-" = stdout; empty = off)
-FORWARDED_ALLOW_IPS     proxies whose X-Forwarded-* headers gunicorn trusts (default "*":
-                        the container is only reachable through the reverse proxy)
+TRUSTED_PROXIES         the reverse proxies' addresses or networks (the portal's setting):
+                        gunicorn trusts their X-Forwarded-* headers, and the access log
+                        shows the client's address behind them (default: none, loopback)
 """
 
 import multiprocessing
@@ -30,7 +31,10 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() in {"1", "true", "yes"}
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# The same reverse proxies the portal trusts for the client address (TRUSTED_PROXIES).
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "").strip() or "127.0.0.1,::1"
+# Access lines name the client behind TRUSTED_PROXIES, not the proxy (portal/access_log.py).
+logger_class = "portal.access_log.ClientAddressLogger"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -1,4 +1,4 @@
-"""Container health check for the web service: GET /api/health/ must answer 200.
+"""Container health check for the web service: GET /api/health/live/ must answer 200.
 
 Run inside the container (the slim image has no curl):
     python docker/healthcheck.py [URL]
@@ -13,7 +13,7 @@ import sys
 import urllib.error
 import urllib.request
 
-DEFAULT_URL = "http://127.0.0.1:8000/api/health/"
+DEFAULT_URL = "http://127.0.0.1:8000/api/health/live/"
 
 
 def host_header(allowed_hosts: str) -> str | None:

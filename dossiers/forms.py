@@ -5,17 +5,20 @@ Forms only parse and check what was typed; every rule about dossiers lives in `s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import MobileField
+from portal.models import Agency
 from portal.validators import validate_national_id
-from procedures.models import RequiredDocument, ReturnMethod, ServiceLevel
+from procedures.models import RequiredDocument, ReturnMethod
 
 from .files import ALLOWED_TYPES
 from .services import Applicant
+from .services import return_methods_offered as return_methods_for
 
 # What the browser's file picker offers first; the server checks the content anyway.
 FILE_ACCEPT = ",".join([".pdf", ".jpg", ".jpeg", ".png", *ALLOWED_TYPES])
@@ -30,16 +33,10 @@ def uploadable_documents(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         document
         for document in data.get("documents", [])
-        if document.get("form") != RequiredDocument.Form.PRESENT and document.get("id")
+        if document.get("form") != RequiredDocument.Form.PRESENT
+        and document.get("id")
+        and not document.get("eform")  # filled online instead (eforms app)
     ]
-
-
-def return_methods_for(data: dict[str, Any]) -> list[str]:
-    """Level 4: what the procedure offers; level 3: the result is collected at the desk."""
-    if data.get("level", 0) < ServiceLevel.FULLY_ONLINE:
-        return [ReturnMethod.DESK]
-    methods = [m for m in data.get("return_methods") or [] if m in ReturnMethod.values]
-    return methods or [ReturnMethod.DESK]
 
 
 def _file_field(label: str) -> forms.FileField:
@@ -103,8 +100,25 @@ class DraftForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, version_data: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        version_data: dict[str, Any],
+        agencies: Sequence[Agency] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if len(agencies) > 1:
+            # Decree 118/2025: a commune-level procedure may be filed with any commune or ward
+            # of the province.
+            self.fields["agency"] = forms.TypedChoiceField(
+                label=_("Commune or ward that settles your dossier"),
+                choices=[(agency.pk, agency.name) for agency in agencies],
+                coerce=int,
+                help_text=_(
+                    "You may choose any commune or ward of the province, wherever you live."
+                ),
+            )
         methods = return_methods_for(version_data)
         field = cast(forms.ChoiceField, self.fields["return_method"])
         field.choices = [(m, ReturnMethod(m).label) for m in methods]
@@ -147,13 +161,47 @@ class SupplementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, documents: list[dict[str, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        documents: list[dict[str, Any]],
+        stored: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`stored`: the citizen's usable documents of the store (id, label), offered for each
+        requested document instead of a new file."""
         super().__init__(*args, **kwargs)
         self.documents = documents
+        self.stored = list(stored or [])
         for document in documents:
             self.fields[document_field_name(document["id"])] = _file_field(document["name"])
+            if self.stored:
+                self.fields[store_field_name(document["id"])] = forms.TypedChoiceField(
+                    label=_("…or take it from your document store"),
+                    choices=[("", _("— no, I attach a file —")), *self.stored],
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                )
         # The files first, the note last.
-        self.order_fields([*(document_field_name(d["id"]) for d in documents), "note"])
+        order = []
+        for document in documents:
+            order.append(document_field_name(document["id"]))
+            if self.stored:
+                order.append(store_field_name(document["id"]))
+        self.order_fields([*order, "note"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for document in self.documents:
+            if cleaned.get(document_field_name(document["id"])) and cleaned.get(
+                store_field_name(document["id"])
+            ):
+                self.add_error(
+                    store_field_name(document["id"]),
+                    _("Attach a file or take one from the store, not both."),
+                )
+        return cleaned
 
     def uploads(self) -> dict[int, Any]:
         return {
@@ -162,8 +210,25 @@ class SupplementForm(forms.Form):
             if self.cleaned_data.get(document_field_name(document["id"]))
         }
 
+    def from_store(self) -> dict[int, int]:
+        """Requested document id → stored document id, for those taken from the store."""
+        return {
+            document["id"]: self.cleaned_data[store_field_name(document["id"])]
+            for document in self.documents
+            if self.cleaned_data.get(store_field_name(document["id"]))
+        }
+
     def document_fields(self) -> list[forms.BoundField]:
-        return [self[document_field_name(document["id"])] for document in self.documents]
+        fields = []
+        for document in self.documents:
+            fields.append(self[document_field_name(document["id"])])
+            if self.stored:
+                fields.append(self[store_field_name(document["id"])])
+        return fields
+
+
+def store_field_name(document_id: int) -> str:
+    return f"store_{document_id}"
 
 
 class WithdrawForm(forms.Form):

@@ -83,6 +83,18 @@ class RefusalProposalForm(DeskForm):
         super().__init__(data, prefix="refusal", **kwargs)
 
 
+class StopForm(DeskForm):
+    reason = forms.CharField(
+        label=_("Reasons for stopping the processing"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Printed on the notice of stopping processing the applicant receives."),
+    )
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="stop", **kwargs)
+
+
 class DecisionForm(DeskForm):
     note = forms.CharField(
         label=_("Note"),

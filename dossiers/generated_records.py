@@ -286,6 +286,11 @@ class Records:
         later = [name for name in ("finished_at", "delivered_at") if row.get(name)]
         if any(row[name] + span >= self.now for name in later):
             return []  # the moved result would be in the future
+        if started >= self.now or any(
+            item["created_at"] > started and item["created_at"] + span >= self.now
+            for item in events
+        ):
+            return []  # the pause, or an act it moves, would be in the future
         ended = started + span
         due_before, appointment_before = row["due_at"], row["appointment_at"]
         due_after = self.calendar.add_days(due_before, days)

@@ -11,24 +11,13 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from portal.models import Agency, Department, User
-from portal.storage import build_private_storage
+from portal.storage import PrivateStorage, private_storage
 from procedures.models import Channel, Procedure, ProcedureVersion, ReturnMethod
-
-
-class PrivateStorage(LazyObject):
-    """Dossier files have no public URL: views check permissions (portal/storage.py)."""
-
-    def _setup(self) -> None:
-        self._wrapped = build_private_storage()
-
-
-private_storage = PrivateStorage()
 
 
 def _private_storage() -> PrivateStorage:
@@ -243,6 +232,11 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     def reject(self, *, at: datetime) -> None:
         self.finished_at = at
 
+    @transition(field=state, source=[State.PROCESSING, State.INCOMPLETE], target=State.RETURNED)
+    def stop(self, *, at: datetime) -> None:
+        # Decree 118/2025: processing of an accepted dossier is stopped, with a notice (Mẫu 05).
+        self.finished_at = at
+
     @transition(field=state, source=State.PROCESSING, target=State.DONE)
     def complete(self, *, at: datetime, result_text: str) -> None:
         self.finished_at, self.result_text = at, result_text
@@ -265,6 +259,7 @@ class DossierEvent(models.Model):
         REFUSED = "refused", _("Refused")
         FORWARDED = "forwarded", _("Forwarded")
         REJECTED = "rejected", _("Rejected")
+        STOPPED = "stopped", _("Processing stopped")
         COMPLETED = "completed", _("Result ready")
         DELIVERED = "delivered", _("Result delivered")
         WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -323,6 +318,50 @@ class DossierCodeSequence(models.Model):
         return f"{self.agency_id} {self.day}: {self.last_number}"
 
 
+class DossierRegisterVolume(models.Model):
+    """The last number written in an agency's dossier register of a year (Sổ theo dõi hồ sơ)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    volume = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "volume"], name="dossier_register_volume")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.volume}: {self.last_number}"
+
+
+class RegisterEntry(models.Model):
+    """A dossier's line in the register of the agency that accepted it (Mẫu 07, 2025)."""
+
+    dossier = models.OneToOneField(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="register"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    volume = models.PositiveIntegerField(_("register volume"))
+    number = models.PositiveIntegerField(_("register number"))
+    registered_at = models.DateTimeField(_("registered"))
+
+    class Meta:
+        verbose_name = _("register entry")
+        verbose_name_plural = _("register entries")
+        ordering = ["agency", "volume", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "volume", "number"], name="register_entry_number"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "registered_at"], name="register_agency_time")]
+
+    def __str__(self) -> str:
+        return f"{self.volume}/{self.number}"
+
+
 class Attachment(models.Model):
     """A file of a dossier: one per required document, supplements, and results."""
 
@@ -343,6 +382,9 @@ class Attachment(models.Model):
         help_text=_("The document of the procedure version this file answers."),
     )
     document_name = models.TextField(_("document"))
+    # For a document the applicant must sign (level 4): the check of the PDF's signature.
+    signature_outcome = models.CharField(_("applicant's signature"), max_length=12, blank=True)
+    signature_note = models.CharField(_("signature check"), max_length=500, blank=True)
     file = models.FileField(
         _("file"),
         storage=_private_storage,  # type: ignore[arg-type]  # a lazy Storage
@@ -382,7 +424,7 @@ class Attachment(models.Model):
 
 
 class Notice(models.Model):
-    """A PDF handed to the applicant at a step (Circular 01/2018/TT-VPCP forms), made once."""
+    """A PDF handed to the applicant at a step (one-stop forms of the set in force), made once."""
 
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("Receipt and appointment slip")
@@ -390,6 +432,11 @@ class Notice(models.Model):
         REFUSAL = "refusal", _("Refusal to receive")
         APOLOGY = "apology", _("Apology and new appointment")
         CONTROL_SLIP = "control_slip", _("Processing control slip")
+        STOP_NOTICE = "stop_notice", _("Notice of stopping processing")
+
+    class FormSet(models.TextChoices):
+        CIRCULAR_2025 = "2025", _("Circular 03/2025/TT-VPCP")
+        CIRCULAR_2018 = "2018", _("Circular 01/2018/TT-VPCP")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Being prepared")
@@ -419,6 +466,13 @@ class Notice(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     error = models.TextField(_("error"), blank=True)
+    form_set = models.CharField(
+        _("form set"),
+        max_length=4,
+        choices=FormSet.choices,
+        default=FormSet.CIRCULAR_2025,
+        help_text=_("The set of official forms the notice was issued under."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
 

@@ -1,9 +1,14 @@
 """The PDFs handed to the applicant at the desk steps (DESIGN.md §5), made once and stored.
 
-Forms of Circular 01/2018/TT-VPCP: Mẫu 01 receipt and appointment slip (on acceptance),
-Mẫu 02 supplement request, Mẫu 03 refusal. A transition calls `schedule()` inside its
-transaction; the PDF is rendered by a Celery task after commit (in-process when Celery is
-eager), so no page waits on WeasyPrint. `render()` is safe to run twice.
+Two sets of forms, chosen by `NOTICE_FORM_SET` and kept on each notice (docs/legal-basis.md):
+Circular 03/2025/TT-VPCP (Decree 118/2025/NĐ-CP, the default): Mẫu 01 receipt and appointment,
+02 supplement request, 03 refusal, 04 apology and extension request, 05 notice of stopping
+processing, 06 control slip, 07 dossier register; Circular 01/2018/TT-VPCP: Mẫu 01 receipt,
+02 supplement request, 03 refusal, 04 apology and new appointment, 05 control slip.
+
+A transition calls `schedule()` inside its transaction; the PDF is rendered by a Celery task
+after commit (in-process when Celery is eager), so no page waits on WeasyPrint. `render()` is
+safe to run twice.
 """
 
 from __future__ import annotations
@@ -25,11 +30,16 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from portal import numbers
+from portal.tasks_sending import send_on_commit
 from procedures.models import ProcessingUnit, RequiredDocument, ReturnMethod
 from procedures.services import processing_time_for
+from signing import services as signing
+from signing.errors import SigningError
 
-from .models import Attachment, Dossier, DossierEvent, Notice
+from .models import Attachment, Dossier, DossierEvent, Notice, RegisterEntry
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +49,29 @@ TEMPLATES = {
     Notice.Kind.REFUSAL: "dossiers/pdf/refusal.html",
     Notice.Kind.APOLOGY: "dossiers/pdf/apology.html",
     Notice.Kind.CONTROL_SLIP: "dossiers/pdf/control_slip.html",
+    Notice.Kind.STOP_NOTICE: "dossiers/pdf/stop_notice.html",
+}
+# The form number of each notice in each set ("Mẫu số 0N"); the 2018 set has no stop notice.
+FORM_NUMBERS = {
+    Notice.FormSet.CIRCULAR_2025: {
+        Notice.Kind.RECEIPT: "01",
+        Notice.Kind.SUPPLEMENT_REQUEST: "02",
+        Notice.Kind.REFUSAL: "03",
+        Notice.Kind.APOLOGY: "04",
+        Notice.Kind.STOP_NOTICE: "05",
+        Notice.Kind.CONTROL_SLIP: "06",
+    },
+    Notice.FormSet.CIRCULAR_2018: {
+        Notice.Kind.RECEIPT: "01",
+        Notice.Kind.SUPPLEMENT_REQUEST: "02",
+        Notice.Kind.REFUSAL: "03",
+        Notice.Kind.APOLOGY: "04",
+        Notice.Kind.CONTROL_SLIP: "05",
+    },
+}
+CIRCULARS = {
+    Notice.FormSet.CIRCULAR_2025: "Thông tư số 03/2025/TT-VPCP",
+    Notice.FormSet.CIRCULAR_2018: "Thông tư số 01/2018/TT-VPCP",
 }
 # The event each notice records, when `schedule()` is not told which one.
 EVENT_KINDS = {
@@ -46,6 +79,7 @@ EVENT_KINDS = {
     Notice.Kind.SUPPLEMENT_REQUEST: DossierEvent.Kind.SUPPLEMENT_REQUESTED,
     Notice.Kind.REFUSAL: DossierEvent.Kind.REFUSED,
     Notice.Kind.APOLOGY: DossierEvent.Kind.APOLOGY_APPROVED,
+    Notice.Kind.STOP_NOTICE: DossierEvent.Kind.STOPPED,
 }
 # Legal form texts: Vietnamese whatever the interface language (STYLE.md).
 DOCUMENT_FORMS = {
@@ -74,17 +108,14 @@ def schedule(dossier: Dossier, kind: Notice.Kind, *, event: DossierEvent | None 
     """
     if event is None:
         event = dossier.events.filter(kind=EVENT_KINDS[kind]).order_by("-pk").first()
-    notice, _created = Notice.objects.get_or_create(dossier=dossier, kind=kind, event=event)
-    notice_id = notice.pk
+    notice, _created = Notice.objects.get_or_create(
+        dossier=dossier, kind=kind, event=event, defaults={"form_set": settings.NOTICE_FORM_SET}
+    )
+    from .tasks import render_notice  # tasks import this module
 
-    def enqueue() -> None:
-        from .tasks import render_notice  # tasks import this module
-
-        render_notice.delay(notice_id)
-
-    # robust: a broker hiccup must not turn a committed transition into an error page;
+    # A broker outage must not turn a committed transition into an error page;
     # `render_pending()` picks up what was not rendered.
-    transaction.on_commit(enqueue, robust=True)
+    send_on_commit(render_notice, notice.pk)
     return notice
 
 
@@ -114,6 +145,12 @@ def render(notice_id: int) -> Notice | None:
         started = time.perf_counter()
         try:
             pdf = render_pdf(notice)
+        except SigningError as error:
+            logger.error("notice %s could not be signed: %s", notice_id, error)
+            message = _("The document could not be signed: %(reason)s") % {"reason": error}
+            notice.status, notice.error = Notice.Status.FAILED, message[:2000]
+            notice.save(update_fields=["status", "error"])
+            return notice
         except Exception as error:
             logger.exception("notice %s could not be rendered", notice_id)
             notice.status, notice.error = Notice.Status.FAILED, repr(error)[:2000]
@@ -209,13 +246,23 @@ def _fonts() -> Any:
     return FontConfiguration()
 
 
-def render_pdf(notice: Notice) -> bytes:
+def layout(notice: Notice, extra: dict[str, Any] | None = None) -> Any:
+    """The laid-out WeasyPrint document of a notice (pages and boxes, before the PDF)."""
     from weasyprint import HTML
 
-    html = render_to_string(TEMPLATES[Notice.Kind(notice.kind)], notice_context(notice))
+    extra = extra or {}
+    context = {**notice_context(notice, lookup_qr="verify_qr" not in extra), **extra}
+    html = render_to_string(TEMPLATES[Notice.Kind(notice.kind)], context)
     document = HTML(string=html, base_url=str(settings.BASE_DIR))
-    pdf: bytes = document.write_pdf(stylesheets=[_stylesheet()], font_config=_fonts())
-    return pdf
+    return document.render(stylesheets=[_stylesheet()], font_config=_fonts())
+
+
+def render_pdf(notice: Notice) -> bytes:
+    """The notice's PDF, signed with the agency's key (raises SigningError when it cannot be).
+
+    A notice that cannot be signed is not issued: `render()` leaves it failed, with the reason.
+    """
+    return signing.issue_notice(notice, layout=lambda extra: layout(notice, extra))
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -229,7 +276,7 @@ def _time_and_date(moment: datetime | None) -> str:
 
 
 def _amount(value: int) -> str:
-    return f"{int(value):,}".replace(",", ".") + " đồng"
+    return numbers.format_vnd(value, unit="đồng")
 
 
 def _duration(data: dict[str, Any], *, online: bool) -> str:
@@ -271,7 +318,17 @@ def _documents(dossier: Dossier, data: dict[str, Any]) -> list[DocumentRow]:
     return rows
 
 
-def notice_context(notice: Notice) -> dict[str, Any]:
+def _fees_paid(dossier: Dossier) -> str:
+    """What the applicant paid (refunded when the dossier is refused or stopped), as text."""
+    from payments.models import Payment
+
+    paid = sum(
+        dossier.payments.filter(state__in=Payment.COLLECTED_STATES).values_list("amount", flat=True)
+    )
+    return _amount(paid) if paid else ""
+
+
+def notice_context(notice: Notice, *, lookup_qr: bool = True) -> dict[str, Any]:
     dossier, event = notice.dossier, notice.event
     data: dict[str, Any] = dossier.procedure_version.data
     code = dossier.code or ""
@@ -282,8 +339,21 @@ def notice_context(notice: Notice) -> dict[str, Any]:
     if dossier.return_method == ReturnMethod.POST and dossier.postal_address:
         return_method = f"{return_method}: {dossier.postal_address}"
     reasons = event.reason if event else ""
+    form_set = Notice.FormSet(notice.form_set)
+    register = RegisterEntry.objects.filter(dossier=dossier).first()
+    prescribed = _duration(data, online=False)
+    online = _duration(data, online=True) if dossier.is_online else ""
     return {
         "notice": notice,
+        "form_set": form_set.value,
+        "form_number": FORM_NUMBERS[form_set].get(Notice.Kind(notice.kind), ""),
+        "circular": CIRCULARS[form_set],
+        "register": register,
+        "prescribed_duration": prescribed,
+        "online_duration": online if online and online != prescribed else "",
+        "fees_paid": _fees_paid(dossier)
+        if notice.kind in (Notice.Kind.REFUSAL, Notice.Kind.STOP_NOTICE)
+        else "",
         "dossier": dossier,
         "code": code,
         "agency_name": dossier.agency.name,
@@ -309,7 +379,8 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "note": reasons,
         "reasons": [line.strip(" -•\t") for line in reasons.splitlines() if line.strip()],
         "lookup_url": url,
-        "qr": _qr_data_uri(url),
+        # A signed notice's QR code is its verification link: the lookup one is not drawn.
+        "qr": _qr_data_uri(url) if lookup_qr else "",
         "issued_at": _time_and_date(issued),
         **_deadline_context(notice),
     }
@@ -329,6 +400,7 @@ SLIP_EVENTS = (
     DossierEvent.Kind.APOLOGY_APPROVED,
     DossierEvent.Kind.COMPLETED,
     DossierEvent.Kind.REJECTED,
+    DossierEvent.Kind.STOPPED,
 )
 
 
@@ -401,7 +473,10 @@ def control_slip(dossier: Dossier) -> Notice:
     """
     event = dossier.events.filter(kind__in=SLIP_EVENTS).order_by("-pk").first()
     notice, _created = Notice.objects.get_or_create(
-        dossier=dossier, kind=Notice.Kind.CONTROL_SLIP, event=event
+        dossier=dossier,
+        kind=Notice.Kind.CONTROL_SLIP,
+        event=event,
+        defaults={"form_set": settings.NOTICE_FORM_SET},
     )
     if notice.status != Notice.Status.READY:
         notice = render(notice.pk) or notice

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from portal import workdays
 from procedures.models import ReturnMethod
-from procedures.presenters import format_decimal
+from procedures.presenters import format_decimal, format_vnd
 
 from .models import Dossier, DossierEvent
 
@@ -113,7 +113,8 @@ def _done_next_step(dossier: Dossier, agency: str) -> str:
     ) % {"agency": agency}
 
 
-def dossier_status(dossier: Dossier, events: list[DossierEvent]) -> Status:
+def dossier_status(dossier: Dossier, events: list[DossierEvent], *, fee_awaited: int = 0) -> Status:
+    """`fee_awaited`: the amount the desk waits for before it may accept (payments' selector)."""
     agency = dossier.agency.name
     state = dossier.state
     common = {
@@ -128,6 +129,20 @@ def dossier_status(dossier: Dossier, events: list[DossierEvent]) -> Status:
             next_step=_("Complete the form, attach a file for each document and submit it."),
             by_when="",
             short=_("Finish and submit"),
+        )
+    if state == Dossier.State.RECEIVED and fee_awaited:
+        amount = format_vnd(fee_awaited)
+        return Status(
+            **common,
+            who=_("You: the fee of %(amount)s is not paid yet.") % {"amount": amount},
+            next_step=_(
+                "Pay the fee of %(amount)s in the Fees section of this page or at the one-stop "
+                "desk. Until it is paid the desk cannot accept your dossier and the processing "
+                "time does not start."
+            )
+            % {"amount": amount},
+            by_when="",
+            short=_("Pay the fee"),
         )
     if state == Dossier.State.RECEIVED:
         return Status(
@@ -196,7 +211,9 @@ def dossier_status(dossier: Dossier, events: list[DossierEvent]) -> Status:
             else _("Collect the result"),
         )
     if state == Dossier.State.RETURNED:
-        event = _last_event(events, DossierEvent.Kind.REFUSED, DossierEvent.Kind.REJECTED)
+        event = _last_event(
+            events, DossierEvent.Kind.REFUSED, DossierEvent.Kind.REJECTED, DossierEvent.Kind.STOPPED
+        )
         return Status(
             **common,
             who=_("No one: the dossier was returned to you on %(time)s.")
@@ -261,6 +278,8 @@ def _entry_text(dossier: Dossier, event: DossierEvent) -> str:
         return _("The desk could not receive the dossier.")
     if kind == DossierEvent.Kind.REJECTED:
         return _("The department returned the dossier.")
+    if kind == DossierEvent.Kind.STOPPED:
+        return _("The agency stopped processing the dossier.")
     if kind == DossierEvent.Kind.COMPLETED:
         return _("The result is ready.")
     if kind == DossierEvent.Kind.DELIVERED:
@@ -293,6 +312,7 @@ _NOTE_KINDS = {
     DossierEvent.Kind.SUPPLEMENTED,
     DossierEvent.Kind.REFUSED,
     DossierEvent.Kind.REJECTED,
+    DossierEvent.Kind.STOPPED,
     DossierEvent.Kind.WITHDRAWN,
     DossierEvent.Kind.APOLOGY_APPROVED,
 }

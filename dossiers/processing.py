@@ -400,7 +400,32 @@ def _finish_with_result(dossier: Dossier, proposal: Proposal) -> None:
         reason=proposal.decision_note,
         data={"proposal": proposal.pk, "proposed_by": proposal.proposed_by_id},
     )
+    _sign_result_files(dossier, proposal, approver)
     _to_applicant(dossier, "result_ready", "result_ready")
+    from documents.services import store_keep_results  # the store builds on dossiers
+
+    store_keep_results(dossier, actor=approver)
+
+
+def _sign_result_files(dossier: Dossier, proposal: Proposal, approver: User) -> None:
+    """The approving agency signs each PDF result in a worker; other files stay as uploaded."""
+    from signing import issuing
+    from signing.models import SignedDocument
+
+    agency = approver.agency or dossier.agency
+    for attachment in dossier.attachments.filter(kind=Attachment.Kind.RESULT, proposal=proposal):
+        if not issuing.is_pdf_name(attachment.original_name, attachment.content_type):
+            continue
+        document, _created = SignedDocument.objects.get_or_create(
+            attachment=attachment,
+            defaults={
+                "kind": SignedDocument.Kind.RESULT,
+                "dossier": dossier,
+                "dossier_code": dossier.code or "",
+                "agency": agency,
+            },
+        )
+        issuing.schedule(document)
 
 
 def _return_from_processing(dossier: Dossier, proposal: Proposal) -> None:
@@ -533,11 +558,17 @@ def dossier_deliver(
     if method == ReturnMethod.DESK:
         data |= {"collector_name": delivery.collector_name}
     _record(dossier, DossierEvent.Kind.DELIVERED, actor=actor, from_state=dossier.state, data=data)
+    from documents.services import store_keep_results  # the store builds on dossiers
+
+    store_keep_results(dossier, actor=actor)
     _to_applicant(
         dossier,
         "result_delivered",
         "delivered",
+        method=method,
+        delivered_at=_when(now),
         tracking_number=delivery.tracking_number,
         carrier=delivery.carrier,
+        collector_name=delivery.collector_name,
     )
     return dossier

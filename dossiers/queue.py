@@ -42,6 +42,7 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 
+from portal.params import ascii_int
 from procedures.models import Channel
 from procedures.text import search_key
 
@@ -88,7 +89,7 @@ class QueueFilters:
         procedure = (params.get("thu-tuc", "") or "").strip()
         return cls(
             state=state if state in STATE_FILTERS else AT_DESK,
-            procedure_id=int(procedure) if procedure.isdigit() and len(procedure) < 12 else None,
+            procedure_id=ascii_int(procedure),
             channel=channel if channel in Channel.values else "",
             due=due if due in DUE_FILTERS else "",
             query=(params.get("q", "") or "").strip()[:100],
@@ -371,6 +372,7 @@ def desk_queue(
             "forward_due_at",
             "forwarded_at",
             "created_at",
+            "procedure_version",
             "procedure__code",
             "procedure__name",
             "department__name",

@@ -7,6 +7,11 @@ code guessing.
 The busiest page (the public lookup) counts with `take` instead: each process reserves counts
 from the shared counter in blocks and spends them locally, so a client that keeps coming back
 costs a Redis round trip only every few requests, and the limit still holds across processes.
+
+While Redis is unreachable every limit is counted in the process instead (the same limit per
+process, so up to one limit per web process across the deployment): the lookup, the kiosk and
+the forms keep working, still throttled, and the outage is logged once (portal/cache.py).
+docs/production.md says why failing open this way is safe for each page that uses a limit.
 """
 
 from __future__ import annotations
@@ -18,32 +23,27 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from django.http import HttpRequest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from portal.cache import REDIS_ERRORS, Outage, outage_of, redact, server_url
+from portal.client_address import client_address
+
 if TYPE_CHECKING:
     from redis import Redis
+
+# The rate limits count per client address, behind TRUSTED_PROXIES (portal/client_address.py).
+client_ip = client_address
 
 
 @dataclass(frozen=True)
 class Count:
     allowed: bool
     retry_after: int  # seconds until the window ends
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The caller's address; behind PROXY_COUNT trusted proxies, read X-Forwarded-For."""
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def hit(scope: str, key: str, *, limit: int, window: int = 60) -> tuple[bool, int]:
@@ -64,16 +64,26 @@ def count(scope: str, key: str, *, limit: int, window: int = 60) -> Count:
         # No MULTI/EXEC: the counter is per window, so an EXPIRE lost with the connection
         # leaves a stale key behind, never a wrong count.
         raw_key = backend.make_key(counter_key)
-        replies = _round_trip(_redis(backend), [("INCR", raw_key), ("EXPIRE", raw_key, window + 1)])
-        number = int(replies[0])
+        replies = _redis_round_trip(backend, [("INCR", raw_key), ("EXPIRE", raw_key, window + 1)])
+        number = _count_in(_local, counter_key, window) if replies is None else int(replies[0])
     else:
-        backend.add(counter_key, 0, timeout=window + 1)
-        try:
-            number = backend.incr(counter_key)
-        except ValueError:  # expired between add and incr
-            backend.set(counter_key, 1, timeout=window + 1)
-            number = 1
+        number = _count_in(backend, counter_key, window)
     return Count(allowed=number <= limit, retry_after=start + window - now)
+
+
+# Where the limits are counted while Redis is unreachable: this process's memory.
+_local = LocMemCache("ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 20_000}})
+FALLBACK = "rate limits are counted in this process meanwhile"
+
+
+def _count_in(backend: BaseCache, counter_key: str, window: int) -> int:
+    """Count one request under `counter_key` with the cache API (two calls)."""
+    backend.add(counter_key, 0, timeout=window + 1)
+    try:
+        return int(backend.incr(counter_key))
+    except ValueError:  # expired between add and incr
+        backend.set(counter_key, 1, timeout=window + 1)
+        return 1
 
 
 # A process reserves 1, then 2, 4… up to this many counts at a time for a key that keeps coming
@@ -152,14 +162,39 @@ def take(scope: str, key: str, *, limit: int, window: int = 60) -> Count:
         return Count(allowed=True, retry_after=retry_after)
     block = reservation.block
     raw_key = backend.make_key(counter_key)
-    replies = _round_trip(
-        _redis(backend), [("INCRBY", raw_key, block), ("EXPIRE", raw_key, window + 1)]
+    replies = _redis_round_trip(
+        backend, [("INCRBY", raw_key, block), ("EXPIRE", raw_key, window + 1)]
     )
+    if replies is None:
+        # Redis is down: every request counted here, as `count` does on other backends.
+        allowed = _count_in(_local, counter_key, window) <= limit
+        return Count(allowed=allowed, retry_after=retry_after)
     counts = min(block, limit - (int(replies[0]) - block))
     if counts <= 0:
         return Count(allowed=False, retry_after=retry_after)
     _reservations.granted(reservation, counts)
     return Count(allowed=True, retry_after=retry_after)
+
+
+def _redis_round_trip(backend: RedisCache, commands: Sequence[tuple[Any, ...]]) -> list[Any] | None:
+    """`_round_trip` on the backend's server; None while the server is unreachable."""
+    outage = _outage(backend)
+    if outage.skipping:
+        return None
+    try:
+        replies = _round_trip(_redis(backend), commands)
+    except REDIS_ERRORS as error:
+        outage.failed(error, fallback=FALLBACK)
+        return None
+    outage.answered()
+    return replies
+
+
+def _outage(backend: RedisCache) -> Outage:
+    outage = getattr(backend, "outage", None)  # portal.cache.ResilientRedisCache has one
+    if not isinstance(outage, Outage):
+        outage = outage_of(redact(server_url(backend)))
+    return outage
 
 
 def _round_trip(client: Redis, commands: Sequence[tuple[Any, ...]]) -> list[Any]:

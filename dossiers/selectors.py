@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import Agency, User
+from portal.models import Agency, Department, User
 from portal.roles import Role
 from procedures.models import Procedure
 
@@ -163,6 +163,21 @@ def public_names(*, procedure_id: int, agency_id: int) -> tuple[str, str]:
     procedure = Procedure.objects.filter(pk=procedure_id).values_list("name", flat=True).first()
     agency = Agency.objects.filter(pk=agency_id).values_list("name", flat=True).first()
     return procedure or "", agency or ""
+
+
+def procedure_department(*, dossier: Dossier) -> Department | None:
+    """The department of the dossier's agency that its procedure names, if it still exists.
+
+    Read from the version the dossier was submitted under, then from the procedure as it is now.
+    """
+    named = (dossier.procedure_version.data.get("department") or {}).get("code")
+    departments = Department.objects.filter(agency_id=dossier.agency_id, is_one_stop_desk=False)
+    if named:
+        found = departments.filter(code=named).first()
+        if found is not None:
+            return found
+    department_id = dossier.procedure.department_id
+    return departments.filter(pk=department_id).first() if department_id else None
 
 
 def desk_dossier(*, user: User, dossier_id: int) -> Dossier | None:

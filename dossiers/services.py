@@ -8,10 +8,12 @@ on the same dossier at once the second one waits, then finds the state changed a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
@@ -19,9 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from audit import services as audit
+from eforms import services as eform_services
 from portal import workdays
-from portal.models import Department, User
+from portal.models import Agency, Department, User
 from portal.roles import Role
+from portal.services import user_update_profile
+from portal.succession import communes_of_province
 from procedures import services as procedure_services
 from procedures.models import Channel, Procedure, ReturnMethod, ServiceLevel
 
@@ -33,7 +39,7 @@ from .errors import (  # noqa: F401 - DossierError is re-exported for views
     DossierValidationError,
     FeesOutstandingError,
 )
-from .files import check_upload
+from .files import check_upload, file_is_held
 from .models import Attachment, Dossier, DossierEvent, Notice
 
 
@@ -59,7 +65,7 @@ def _record(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> DossierEvent:
-    return DossierEvent.objects.create(
+    event = DossierEvent.objects.create(
         dossier=dossier,
         kind=kind,
         actor=actor,
@@ -68,6 +74,20 @@ def _record(
         reason=reason,
         data=data or {},
     )
+    audit.record(
+        kind=f"dossier.{kind}",
+        actor=actor,
+        dossier_id=dossier.pk,
+        target=f"dossier-event:{event.pk}",
+        data={
+            "code": dossier.code,
+            "from": from_state,
+            "to": dossier.state,
+            "reason": reason,
+            **(data or {}),
+        },
+    )
+    return event
 
 
 def _save(dossier: Dossier, actor: User | None) -> None:
@@ -79,7 +99,20 @@ def delete_file_on_commit(file: FieldFile) -> None:
     """Remove a stored file once the transaction that dropped its row has committed."""
     name, storage = file.name, file.storage
     if name:
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: _delete_unless_held(storage, name))
+
+
+def _delete_unless_held(storage: Any, name: str) -> None:
+    # The same bytes may be named by another record (a document taken from the store).
+    if not file_is_held(name):
+        storage.delete(name)
+
+
+def _record_sharing(dossier: Dossier) -> None:
+    """Say to whom the dossier's data goes and on what basis (privacy app, Law 91/2025)."""
+    from privacy.services import sharing_record_for_submission
+
+    sharing_record_for_submission(dossier)
 
 
 def _require_owner(dossier: Dossier, user: User) -> None:
@@ -142,11 +175,39 @@ def _refund_payments(dossier: Dossier, *, actor: User, reason: str) -> None:
 
 
 @transaction.atomic
+def return_methods_offered(data: dict[str, Any]) -> list[str]:
+    """Level 4: what the procedure offers; level 3: the result is collected at the desk."""
+    if data.get("level", 0) < ServiceLevel.FULLY_ONLINE:
+        return [ReturnMethod.DESK]
+    methods = [m for m in data.get("return_methods") or [] if m in ReturnMethod.values]
+    return methods or [ReturnMethod.DESK]
+
+
+def preferred_return_method(data: dict[str, Any]) -> str:
+    """What a new online dossier proposes: a fully online procedure delivers online."""
+    methods = return_methods_offered(data)
+    return ReturnMethod.ONLINE if ReturnMethod.ONLINE in methods else methods[0]
+
+
+def filing_agencies(procedure: Procedure) -> list[Agency]:
+    """The agencies a citizen may file the procedure with.
+
+    Decree 118/2025/NĐ-CP: a commune-level procedure is filed with any commune or ward of the
+    province, whatever the citizen's residence; every other procedure with its own agency.
+    """
+    agency = procedure.agency
+    if agency.level != Agency.Level.COMMUNE:
+        return [agency]
+    communes = communes_of_province(agency)
+    return communes if agency in communes else [agency, *communes]
+
+
 def dossier_create_draft(
     *, procedure: Procedure, applicant: User, applicant_details: Applicant | None = None
 ) -> Dossier:
     """Start an online dossier under the procedure's current version, prefilled from the profile."""
-    if not procedure.is_published or procedure.current_version_id is None:
+    version = procedure.current_version
+    if not procedure.is_published or version is None:
         raise DossierValidationError(_("This procedure is not published."))
     if procedure.level < ServiceLevel.PARTLY_ONLINE:
         raise DossierValidationError(_("This procedure cannot be submitted online."))
@@ -159,11 +220,11 @@ def dossier_create_draft(
     )
     dossier = Dossier(
         procedure=procedure,
-        procedure_version_id=procedure.current_version_id,
+        procedure_version=version,
         agency_id=procedure.agency_id,
         applicant=applicant,
         channel=Channel.ONLINE,
-        return_method=ReturnMethod.DESK,
+        return_method=preferred_return_method(version.data),
         **_applicant_fields(details),
     )
     _save(dossier, applicant)
@@ -190,17 +251,39 @@ def dossier_update_draft(
     applicant_details: Applicant,
     return_method: str,
     postal_address: str = "",
+    agency_id: int | None = None,
 ) -> Dossier:
     dossier = selectors.dossier_for_update(dossier_id=dossier_id)
     _require_owner(dossier, actor)
     if dossier.state != Dossier.State.DRAFT:
         raise DossierStateError(_("This dossier has been submitted and can no longer be edited."))
+    if agency_id is not None and agency_id != dossier.agency_id:
+        if agency_id not in {agency.pk for agency in filing_agencies(dossier.procedure)}:
+            raise DossierValidationError(
+                _("Choose a commune or ward of the province."),
+                field_errors={"agency": _("Choose a commune or ward of the province.")},
+            )
+        dossier.agency_id = agency_id
     for name, value in _applicant_fields(applicant_details).items():
         setattr(dossier, name, value)
     dossier.return_method = return_method
     dossier.postal_address = postal_address.strip()
     _save(dossier, actor)
+    _remember_address(dossier, actor)
     return dossier
+
+
+def _remember_address(dossier: Dossier, actor: User) -> None:
+    """A citizen's own dossier: the address typed becomes the account's, for the next one."""
+    address = dossier.applicant_address
+    if dossier.on_behalf_of or not address or address == actor.address:
+        return
+    if dossier.applicant_national_id != actor.national_id:
+        return  # someone else's details typed in, without saying on whose behalf
+    try:
+        user_update_profile(user=actor, actor=actor, address=address)
+    except ValidationError:
+        actor.refresh_from_db()  # an account that no longer validates keeps its old address
 
 
 def _store_file(
@@ -211,8 +294,9 @@ def _store_file(
     document_name: str,
     kind: Attachment.Kind,
     actor: User | None,
+    replaces: Collection[Attachment] = (),
 ) -> Attachment:
-    content_type = check_upload(upload, dossier=dossier)
+    content_type = check_upload(upload, dossier=dossier, replaces=replaces)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -281,12 +365,46 @@ def attachment_add(
     previous = list(
         dossier.attachments.filter(kind=Attachment.Kind.DOCUMENT, document_id=document_id)
     )
-    [attachment] = _store_documents(
-        dossier, {document_id: upload}, kind=Attachment.Kind.DOCUMENT, actor=actor
+    document = _document(dossier, document_id)
+    attachment = _store_file(
+        dossier,
+        upload=upload,
+        document_id=document_id,
+        document_name=document["name"],
+        kind=Attachment.Kind.DOCUMENT,
+        actor=actor,
+        replaces=previous,
     )
+    if document.get("must_be_signed"):
+        _check_applicant_signature(attachment, upload)
     for old in previous:
         old.delete()
         delete_file_on_commit(old.file)
+    return attachment
+
+
+def _check_applicant_signature(attachment: Attachment, upload: UploadedFile) -> None:
+    """Record whether the applicant's signature validates (shown, never a silent refusal)."""
+    from signing.citizen import check_applicant_signature
+
+    upload.seek(0)
+    outcome, note = check_applicant_signature(upload.read())
+    attachment.signature_outcome, attachment.signature_note = outcome, note[:500]
+    attachment.save(update_fields=["signature_outcome", "signature_note"])
+
+
+@transaction.atomic
+def attachment_remove(*, dossier_id: int, actor: User, attachment_id: int) -> Attachment:
+    """Take a file off a draft, e.g. an optional document attached by mistake."""
+    dossier = selectors.dossier_for_update(dossier_id=dossier_id)
+    _require_owner(dossier, actor)
+    if dossier.state != Dossier.State.DRAFT:
+        raise DossierStateError(_("This dossier has been submitted and can no longer be edited."))
+    attachment = dossier.attachments.filter(pk=attachment_id, kind=Attachment.Kind.DOCUMENT).first()
+    if attachment is None:
+        raise DossierValidationError(_("This file is no longer attached to the dossier."))
+    attachment.delete()
+    delete_file_on_commit(attachment.file)
     return attachment
 
 
@@ -302,6 +420,7 @@ def missing_documents(dossier: Dossier) -> list[dict[str, Any]]:
         for document in _documents(dossier)
         if document.get("is_required", True)
         and document.get("form") != "present"
+        and not document.get("eform")  # filled online: checked by the e-forms app
         and document.get("id") not in present
     ]
 
@@ -320,10 +439,7 @@ def dossier_submit(*, dossier_id: int, actor: User, declaration: bool) -> Dossie
         field_errors["declaration"] = _(
             "Confirm that the information and documents are true and complete."
         )
-    allowed = dossier.procedure_version.data.get("return_methods") or [ReturnMethod.DESK]
-    if dossier.procedure_version.data.get("level", 0) < ServiceLevel.FULLY_ONLINE:
-        allowed = [ReturnMethod.DESK]
-    if dossier.return_method not in allowed:
+    if dossier.return_method not in return_methods_offered(dossier.procedure_version.data):
         field_errors["return_method"] = _("This way of receiving the result is not available.")
     if dossier.return_method == ReturnMethod.POST and not dossier.postal_address:
         field_errors["postal_address"] = _("Give the address where the result should be posted.")
@@ -334,14 +450,25 @@ def dossier_submit(*, dossier_id: int, actor: User, declaration: bool) -> Dossie
         }
     if not dossier.applicant_name or not dossier.applicant_national_id:
         field_errors["applicant"] = _("Give the applicant's name and national ID number.")
+    field_errors |= eform_services.submission_errors(dossier)
     if field_errors:
         raise DossierValidationError(
             _("The dossier cannot be submitted yet."), field_errors=field_errors
+        )
+    for document, upload in eform_services.application_files(dossier):
+        _store_file(
+            dossier,
+            upload=upload,
+            document_id=document["id"],
+            document_name=document["name"],
+            kind=Attachment.Kind.DOCUMENT,
+            actor=actor,
         )
     now = timezone.now()
     _give_code(dossier, at=now)
     _save(dossier, actor)
     _record(dossier, DossierEvent.Kind.SUBMITTED, actor=actor, from_state=Dossier.State.DRAFT)
+    _record_sharing(dossier)
     notifications.dossier_received(dossier)
     return dossier
 
@@ -385,6 +512,7 @@ def dossier_register_walk_in(
     _give_code(dossier, at=now)
     _save(dossier, officer)
     _record(dossier, DossierEvent.Kind.REGISTERED, actor=officer, from_state=Dossier.State.DRAFT)
+    _record_sharing(dossier)
     notifications.dossier_received(dossier)
     return dossier
 
@@ -424,17 +552,31 @@ def dossier_request_supplement(
 
 @transaction.atomic
 def dossier_supplement(
-    *, dossier_id: int, actor: User, files: dict[int, UploadedFile], note: str = ""
+    *,
+    dossier_id: int,
+    actor: User,
+    files: dict[int, UploadedFile],
+    note: str = "",
+    from_store: dict[int, int] | None = None,
 ) -> Dossier:
-    """The citizen sends what was asked for; the dossier goes back to whoever asked."""
+    """The citizen sends what was asked for; the dossier goes back to whoever asked.
+
+    `from_store` takes documents from the citizen's store instead (document id → stored
+    document id), as a draft can.
+    """
     dossier = selectors.dossier_for_update(dossier_id=dossier_id)
     _require_owner(dossier, actor)
     _require_transition(dossier.supplement, _("No supplement is requested for this dossier."))
-    if not files:
+    from_store = {k: v for k, v in (from_store or {}).items() if k not in files}
+    if not files and not from_store:
         raise DossierValidationError(
             _("Attach at least one file."), field_errors={"files": _("Attach at least one file.")}
         )
     _store_documents(dossier, files, kind=Attachment.Kind.SUPPLEMENT, actor=actor)
+    if from_store:
+        from documents.services import store_take_into_supplement  # the store builds on dossiers
+
+        store_take_into_supplement(dossier, actor=actor, taken=from_store)
     from_state = dossier.state
     dossier.supplement()
     _save(dossier, actor)
@@ -444,7 +586,7 @@ def dossier_supplement(
         actor=actor,
         from_state=from_state,
         reason=note.strip(),
-        data={"documents": sorted(files)},
+        data={"documents": sorted({*files, *from_store})},
     )
     from .clock import clock_resume  # the clock builds on these services
 
@@ -466,6 +608,9 @@ def dossier_accept(*, dossier_id: int, officer: User) -> Dossier:
     forward_due = workdays.add_working_hours(now, workdays.working_hours_per_day() / 2)
     dossier.accept(at=now, due=due, forward_due=forward_due)
     _save(dossier, officer)
+    from .register import register_entry_create  # the register reads these models
+
+    register_entry_create(dossier=dossier, at=now)
     _record(
         dossier,
         DossierEvent.Kind.ACCEPTED,
@@ -475,6 +620,9 @@ def dossier_accept(*, dossier_id: int, officer: User) -> Dossier:
     )
     notifications.dossier_accepted(dossier)
     notices.schedule(dossier, Notice.Kind.RECEIPT)
+    from documents.services import store_keep_accepted  # the store builds on dossiers
+
+    store_keep_accepted(dossier, actor=officer)
     return dossier
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_desk, views_processing
+from . import views_desk, views_processing, views_register
 
 app_name = "desk"
 
@@ -36,10 +36,13 @@ urlpatterns = [
     path("xu-ly/ho-so/<int:pk>/nhan-xu-ly/", views_processing.take, name="take"),
     path("xu-ly/ho-so/<int:pk>/ket-qua/", views_processing.propose_result, name="propose_result"),
     path("xu-ly/ho-so/<int:pk>/tra-lai/", views_processing.propose_refusal, name="propose_refusal"),
+    path("xu-ly/ho-so/<int:pk>/dung-giai-quyet/", views_processing.stop, name="stop"),
     path(
         "xu-ly/ho-so/<int:pk>/to-trinh/<int:proposal_pk>/",
         views_processing.decide,
         name="decide",
     ),
     path("tong-quan/", views_processing.dashboard, name="dashboard"),
+    # The dossier register of the agency (Sổ theo dõi hồ sơ).
+    path("so-theo-doi/", views_register.register_page, name="register"),
 ]

@@ -20,10 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit import selectors as audit_selectors
+from eforms import presenters as eform_presenters
 from portal.models import User
+from portal.params import page_number
 from procedures import presenters as procedure_presenters
 from procedures import selectors as procedure_selectors
 from procedures.models import ReturnMethod, ServiceLevel
+from signing import results as signed_results
 
 from . import explanation, notices, presenters, processing, services
 from .errors import (
@@ -117,6 +121,7 @@ def _draft_initial(dossier: Dossier) -> dict[str, Any]:
         "on_behalf_of": dossier.on_behalf_of,
         "return_method": dossier.return_method if dossier.return_method in methods else methods[0],
         "postal_address": dossier.postal_address,
+        "agency": dossier.agency_id,
     }
 
 
@@ -139,17 +144,20 @@ def _document_rows(dossier: Dossier, form: DraftForm) -> list[dict[str, Any]]:
         for attachment in dossier.attachments.filter(kind=Attachment.Kind.DOCUMENT)
     }
     uploadable = {document["id"] for document in uploadable_documents(data)}
+    eforms = eform_presenters.draft_rows(dossier)
     rows = []
     for raw, display in zip(data.get("documents", []), page.documents, strict=True):
         document_id = raw.get("id")
         attachment = uploaded.get(document_id)
         rows.append(
             {
+                "document_id": document_id,
                 "display": display,
                 "field": form[document_field_name(document_id)]
                 if document_id in uploadable
                 else None,
-                "present_only": document_id not in uploadable,
+                "present_only": document_id not in uploadable and document_id not in eforms,
+                "eform": eforms.get(document_id),
                 "file": _attachment_row(dossier, attachment) if attachment else None,
             }
         )
@@ -194,11 +202,12 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("dossiers:detail", pk=dossier.pk)
     data = dossier.procedure_version.data
     user = _user(request)
+    agencies = services.filing_agencies(dossier.procedure)
     if request.method != "POST":
-        form = DraftForm(initial=_draft_initial(dossier), version_data=data)
+        form = DraftForm(initial=_draft_initial(dossier), version_data=data, agencies=agencies)
         return _render_draft(request, dossier, form)
 
-    form = DraftForm(request.POST, request.FILES, version_data=data)
+    form = DraftForm(request.POST, request.FILES, version_data=data, agencies=agencies)
     typed_ok = form.is_valid()
     # Each file on its own: a bad one is reported next to its document, the others are kept.
     file_errors: dict[str, str] = {}
@@ -214,6 +223,10 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("dossiers:detail", pk=dossier.pk)
     for name, message in file_errors.items():
         form.add_error(name, message)
+    removed = _remove_file(request, dossier, user)
+    from documents.views import take_from_store  # the store builds on dossiers
+
+    taken = take_from_store(request, dossier)
 
     try:
         if typed_ok:
@@ -223,6 +236,7 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 applicant_details=form.applicant(),
                 return_method=form.cleaned_data["return_method"],
                 postal_address=form.cleaned_data.get("postal_address") or "",
+                agency_id=form.cleaned_data.get("agency"),
             )
         if typed_ok and not file_errors and request.POST.get("action") == "submit":
             services.dossier_submit(
@@ -241,10 +255,31 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.errors:
         dossier.refresh_from_db()
         return _render_draft(request, dossier, form)
-    messages.success(
-        request, _("Your draft is saved. You can come back and finish it at any time.")
-    )
+    if removed is None and not taken:
+        messages.success(
+            request, _("Your draft is saved. You can come back and finish it at any time.")
+        )
     return redirect("dossiers:draft_edit", pk=dossier.pk)
+
+
+def _remove_file(request: HttpRequest, dossier: Dossier, user: User) -> Attachment | None:
+    """The "Remove" button beside a file: that file goes, the rest of the form is saved."""
+    value = request.POST.get("remove_file", "")
+    if not value:
+        return None
+    try:
+        removed = services.attachment_remove(
+            dossier_id=dossier.pk,
+            actor=user,
+            attachment_id=int(value) if value.isdigit() and len(value) < 12 else 0,
+        )
+    except DossierError as err:
+        messages.error(request, err.message)
+        return None
+    messages.success(
+        request, _("The file “%(name)s” has been removed.") % {"name": removed.original_name}
+    )
+    return removed
 
 
 def _render_draft(request: HttpRequest, dossier: Dossier, form: DraftForm) -> HttpResponse:
@@ -256,6 +291,7 @@ def _render_draft(request: HttpRequest, dossier: Dossier, form: DraftForm) -> Ht
         "detail_url": dossier.procedure.get_absolute_url(),
         "form": form,
         "documents": _document_rows(dossier, form),
+        "agency_field": form["agency"] if "agency" in form.fields else None,
         "applicant_fields": [
             form[name]
             for name in (
@@ -326,11 +362,11 @@ def mine(request: HttpRequest) -> HttpResponse:
         )
         .order_by("draft_first", F("submitted_at").desc(nulls_last=True), "-created_at", "-pk")
     )
-    page = Paginator(dossiers, DOSSIERS_PER_PAGE).get_page(request.GET.get("trang"))
+    page = Paginator(dossiers, DOSSIERS_PER_PAGE).get_page(page_number(request.GET.get("trang")))
     rows = []
     for dossier in page.object_list:
         # Lists need no timeline: the status of a dossier comes from its own columns here.
-        status = presenters.dossier_status(dossier, [])
+        status = presenters.dossier_status(dossier, [], fee_awaited=_fee_awaited(dossier))
         rows.append(
             {
                 "dossier": dossier,
@@ -356,6 +392,12 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "dossiers/citizen/mine.html", context)
 
 
+def _fee_awaited(dossier: Dossier) -> int:
+    from payments.selectors import fee_awaited_before_acceptance  # payments builds on dossiers
+
+    return fee_awaited_before_acceptance(dossier)
+
+
 # --- One dossier: /ho-so-cua-toi/<pk>/ ------------------------------------------------------
 
 
@@ -366,6 +408,16 @@ def _supplement_documents(dossier: Dossier, events: list[DossierEvent]) -> list[
     asked = [d for d in request_.documents if d.get("form") != "present"]
     # A request with only a note: any document may be sent again.
     return asked or uploadable_documents(dossier.procedure_version.data)
+
+
+def _store_choices(request: HttpRequest) -> list[tuple[int, str]]:
+    """The citizen's valid stored documents, as the supplement form offers them."""
+    from documents.selectors import usable_documents_of  # the store builds on dossiers
+
+    return [
+        (item.pk, f"{item.kind[:60]} – {item.original_name}")
+        for item in usable_documents_of(_user(request))
+    ]
 
 
 def _render_detail(
@@ -379,7 +431,9 @@ def _render_detail(
     events = list(dossier.events.all())
     can_supplement = dossier.state == Dossier.State.INCOMPLETE
     if can_supplement and supplement_form is None:
-        supplement_form = SupplementForm(documents=_supplement_documents(dossier, events))
+        supplement_form = SupplementForm(
+            documents=_supplement_documents(dossier, events), stored=_store_choices(request)
+        )
     can_withdraw = dossier.state in (Dossier.State.RECEIVED, Dossier.State.INCOMPLETE)
     if can_withdraw and withdraw_form is None:
         withdraw_form = WithdrawForm()
@@ -391,6 +445,7 @@ def _render_detail(
         {
             **_attachment_row(dossier, attachment),
             "url": reverse("dossiers:result", kwargs={"pk": dossier.pk, "file_pk": attachment.pk}),
+            "signature": signed_results.signature_state(attachment),
         }
         for attachment in result_files(dossier)
     ]
@@ -405,7 +460,7 @@ def _render_detail(
     context = {
         "dossier": dossier,
         "procedure": procedure_presenters.procedure_page(dossier.procedure_version.data),
-        "status": presenters.dossier_status(dossier, events),
+        "status": presenters.dossier_status(dossier, events, fee_awaited=_fee_awaited(dossier)),
         "timeline": presenters.dossier_timeline(dossier, events),
         "supplement_request": presenters.supplement_request(dossier, events),
         "supplement_form": supplement_form if can_supplement else None,
@@ -419,6 +474,7 @@ def _render_detail(
         if dossier.due_at and dossier.due_at != dossier.appointment_at
         else "",
         "explanation": explanation.explain_due(dossier),
+        "opened_by": audit_selectors.units_that_opened(dossier_id=dossier.pk),
     }
     return render(request, "dossiers/citizen/detail.html", context, status=status_code)
 
@@ -441,7 +497,10 @@ def supplement(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _own_dossier(request, pk)
     events = list(dossier.events.all())
     form = SupplementForm(
-        request.POST, request.FILES, documents=_supplement_documents(dossier, events)
+        request.POST,
+        request.FILES,
+        documents=_supplement_documents(dossier, events),
+        stored=_store_choices(request),
     )
     if form.is_valid():
         uploads = form.uploads()
@@ -451,7 +510,7 @@ def supplement(request: HttpRequest, pk: int) -> HttpResponse:
                 check_upload(upload, dossier=dossier)
             except DossierValidationError as err:
                 form.add_error(document_field_name(document_id), err.message)
-        if not uploads:
+        if not uploads and not form.from_store():
             form.add_error(None, _("Attach at least one file."))
     if form.is_valid():
         try:
@@ -460,6 +519,7 @@ def supplement(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=_user(request),
                 files=form.uploads(),
                 note=form.cleaned_data.get("note") or "",
+                from_store=form.from_store(),
             )
         except DossierValidationError as err:
             form.add_error(None, err.message)
@@ -550,6 +610,12 @@ def result(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
     """The owner downloads the result; the first download is the delivery (rule 10)."""
     dossier = _own_dossier(request, pk)
     item = get_object_or_404(result_files(dossier), pk=file_pk)
+    signed = signed_results.signed_result(item)
+    if signed is signed_results.NOT_READY:
+        messages.info(
+            request, _("The result is being digitally signed. Please download it again shortly.")
+        )
+        return redirect("dossiers:detail", pk=dossier.pk)
     if dossier.delivered_at is None:
         try:
             processing.dossier_deliver(
@@ -560,6 +626,10 @@ def result(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
             return redirect("dossiers:detail", pk=dossier.pk)
         except DossierStateError:
             pass  # a download a moment ago delivered it already: that is fine
+    if signed is not None:
+        return private_file_response(
+            signed, content_type="application/pdf", filename=item.original_name, inline=False
+        )
     return private_file_response(
         item.file, content_type=item.content_type, filename=item.original_name, inline=False
     )

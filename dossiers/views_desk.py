@@ -11,6 +11,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -26,9 +28,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit import services as audit
 from portal.models import Department, User
-from portal.roles import Role
+from portal.roles import Role, staff_start_page
 from procedures.models import Channel, Procedure, ServiceLevel
+from procedures.presenters import format_vnd
 from procedures.text import search_terms
 
 from . import queue as desk_queue
@@ -43,6 +47,7 @@ from .forms_desk import (
 )
 from .models import Attachment, Dossier
 from .presenters import STATE_BADGES
+from .ratelimit import client_ip
 
 View = Callable[..., HttpResponseBase]
 
@@ -102,9 +107,21 @@ def _queue_rows(page: desk_queue.QueuePage) -> list[dict[str, Any]]:
     prefix = reverse("desk:dossier", args=[0]).removesuffix("0/")
     channels = {value: str(label) for value, label in Channel.choices}
     badges: dict[tuple[str, bool], tuple[str, str]] = {}
+    from payments.selectors import fee_states  # payments builds on dossiers
+
+    fees = fee_states([row.dossier for row in page.rows])
+    fee_labels = {
+        "none": ("badge-muted", _("No fee")),
+        "paid": ("badge-success", _("Paid")),
+        "exempt": ("badge-muted", _("Exempted")),
+        "unpaid": ("badge-danger", _("Unpaid")),
+        "at_result": ("badge-info", _("Due with the result")),
+    }
     rows = []
     for row in page.rows:
         d = row.dossier
+        fee = fees.get(d.pk)
+        fee_css, fee_label = fee_labels[fee.code] if fee else ("badge-muted", "")
         key = (d.state, d.forwarded_at is None)
         if key not in badges:
             badges[key] = _state_badge(d)
@@ -124,6 +141,10 @@ def _queue_rows(page: desk_queue.QueuePage) -> list[dict[str, Any]]:
                 "due_status": row.due_status,
                 "forward_breached": row.forward_breached,
                 "late": row.forward_breached or row.due_status == "overdue",
+                "fee_code": fee.code if fee else "",
+                "fee_css": fee_css,
+                "fee_label": fee_label,
+                "fee_outstanding": format_vnd(fee.outstanding) if fee and fee.outstanding else "",
             }
         )
     return rows
@@ -131,14 +152,22 @@ def _queue_rows(page: desk_queue.QueuePage) -> list[dict[str, Any]]:
 
 @never_cache
 @require_safe
-@staff_role_required(Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER)
-def queue(request: HttpRequest) -> HttpResponse:
-    """/can-bo/: the desk's queue; specialists and leaders start on their own pages."""
+def queue(request: HttpRequest) -> HttpResponseBase:
+    """/can-bo/: the desk's queue; every other staff role is sent to its own start page
+    (specialists, leaders, IT staff); citizens are refused."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    start = staff_start_page(request.user)
+    if start is None:
+        raise PermissionDenied
+    if start != request.path:
+        return redirect(start)
+    return _desk_queue(request)
+
+
+@desk_required
+def _desk_queue(request: HttpRequest) -> HttpResponse:
     officer = _officer(request)
-    if not officer.has_role(Role.DESK_OFFICER):
-        if officer.has_role(Role.LEADER):
-            return redirect("desk:dashboard")
-        return redirect("desk:processing_queue")
     filters = desk_queue.QueueFilters.from_query(request.GET)
     agency_id = cast(int, officer.agency_id)
     page = desk_queue.desk_queue(
@@ -220,6 +249,15 @@ def _departments(dossier: Dossier) -> Any:
     )
 
 
+def _forward_form(dossier: Dossier) -> ForwardForm:
+    """The forward form with the department the procedure names already chosen."""
+    departments = _departments(dossier)
+    return ForwardForm(
+        departments=departments,
+        initial={"department": selectors.procedure_department(dossier=dossier)},
+    )
+
+
 def _documents_with_files(dossier: Dossier) -> tuple[list[dict[str, Any]], list[Attachment]]:
     attachments = list(dossier.attachments.all())
     by_document: dict[int | None, list[Attachment]] = {}
@@ -244,9 +282,13 @@ def _render_dossier(
     now = timezone.now()
     state = dossier.state
     at_desk = state == Dossier.State.PROCESSING and dossier.forwarded_at is None
+    from payments.selectors import fee_awaited_before_acceptance  # payments builds on dossiers
+
+    fee_awaited = fee_awaited_before_acceptance(dossier)
     context = {
         "dossier": dossier,
         "version": data,
+        "fee_awaited": format_vnd(fee_awaited) if fee_awaited else "",
         "documents": documents,
         "other_files": other_files,
         "events": dossier.events.select_related("actor"),
@@ -260,7 +302,7 @@ def _render_dossier(
         "supplement_form": forms.get("supplement_form")
         or SupplementRequestForm(documents=data.get("documents", [])),
         "refuse_form": forms.get("refuse_form") or RefuseForm(),
-        "forward_form": forms.get("forward_form") or ForwardForm(departments=_departments(dossier)),
+        "forward_form": forms.get("forward_form") or _forward_form(dossier),
     }
     return render(request, "dossiers/desk/dossier.html", context)
 
@@ -269,7 +311,9 @@ def _render_dossier(
 @require_safe
 @desk_required
 def dossier(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_dossier(request, _dossier_or_404(request, pk))
+    found = _dossier_or_404(request, pk)
+    audit.staff_access_record(user=_officer(request), dossier_id=found.pk, ip=client_ip(request))
+    return _render_dossier(request, found)
 
 
 def _back(pk: int) -> HttpResponse:
@@ -434,6 +478,7 @@ def mark_originals_checked(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @xframe_options_sameorigin  # previewed in an <iframe> of the dossier page
+@csp_replace({"frame-ancestors": [SELF]})  # ... so this portal may frame it
 @never_cache
 @require_safe
 @staff_role_required(Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER)
@@ -443,6 +488,12 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
     )
     if found is None:
         raise Http404(_("No such file."))
+    audit.staff_access_record(
+        user=_officer(request),
+        dossier_id=pk,
+        target=f"attachment:{found.pk}:{found.original_name}",
+        ip=client_ip(request),
+    )
     try:
         handle = found.file.open("rb")
     except FileNotFoundError as error:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from audit import services as audit
 from portal.models import Department, User
 from portal.roles import Role
 
@@ -25,6 +26,7 @@ from .forms_desk import DeskForm, SupplementRequestForm
 from .forms_handling import ApologyForm, HandoffForm, HandoffReturnForm, SendBackForm
 from .models import Apology, Dossier, Handoff
 from .presenters import STATE_BADGES
+from .ratelimit import client_ip
 from .staff_access import is_handling_staff, is_leader_of, is_receiving_staff
 from .views_desk import staff_role_required
 
@@ -137,7 +139,9 @@ def _back(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 @require_safe
 @processing_staff
 def dossier(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render(request, _dossier_or_404(request, pk))
+    found = _dossier_or_404(request, pk)
+    audit.staff_access_record(user=_user(request), dossier_id=found.pk, ip=client_ip(request))
+    return _render(request, found)
 
 
 def _act(

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from audit import services as audit
 from portal.models import Department, User
 from portal.roles import Role
 from procedures.models import ReturnMethod
 
 from . import dashboard as leader_dashboard
-from . import processing, selectors, work_queue
+from . import processing, selectors, stopping, work_queue
 from . import queue as desk_queue
 from .errors import (
     DossierError,
@@ -39,9 +40,11 @@ from .forms_processing import (
     PostForm,
     RefusalProposalForm,
     ResultForm,
+    StopForm,
 )
 from .models import Attachment, Dossier, Proposal
 from .presenters import STATE_BADGES
+from .ratelimit import client_ip
 from .views_desk import _documents_with_files, staff_role_required
 
 processing_required = staff_role_required(Role.SPECIALIST, Role.LEADER)
@@ -239,6 +242,12 @@ def _render(
         "result_form": forms.get("result_form") or ResultForm(),
         "refusal_form": forms.get("refusal_form") or RefusalProposalForm(),
         "decision_form": forms.get("decision_form") or DecisionForm(),
+        "can_stop": bool(
+            leader
+            and dossier.accepted_at
+            and dossier.state in (Dossier.State.PROCESSING, Dossier.State.INCOMPLETE)
+        ),
+        "stop_form": forms.get("stop_form") or StopForm(),
     }
     return render(request, "dossiers/processing/dossier.html", context)
 
@@ -247,7 +256,9 @@ def _render(
 @require_safe
 @processing_required
 def dossier(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render(request, _dossier_or_404(request, pk))
+    found = _dossier_or_404(request, pk)
+    audit.staff_access_record(user=_user(request), dossier_id=found.pk, ip=client_ip(request))
+    return _render(request, found)
 
 
 def _act(
@@ -368,6 +379,27 @@ def propose_refusal(request: HttpRequest, pk: int) -> HttpResponse:
         % {"code": dossier.code}
         if leader
         else _("The refusal has been sent to a leader for approval."),
+    )
+
+
+@require_POST
+@leader_required
+def stop(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _dossier_or_404(request, pk)
+    form = StopForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, dossier, "stop_form", form)
+    return _act(
+        request,
+        dossier,
+        lambda: stopping.dossier_stop(
+            dossier_id=pk, leader=_user(request), reason=form.cleaned_data["reason"]
+        ),
+        form_name="stop_form",
+        form=form,
+        fallback="reason",
+        success=_("The processing of dossier %(code)s has been stopped; the applicant is told why.")
+        % {"code": dossier.code},
     )
 
 

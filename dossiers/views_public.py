@@ -22,14 +22,15 @@ process and names version).
 from __future__ import annotations
 
 import hmac
-import json
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from time import monotonic
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -40,12 +41,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.json_input import JSONInputError, request_json_object
+from portal.params import ascii_int
+
 from . import public_names, ratelimit, selectors, sms
 from .models import Dossier
 from .presenters import STATE_BADGES
 
 CODE_MAX_LENGTH = Dossier._meta.get_field("code").max_length or 40
 KIOSK_IDLE_SECONDS = 60
+# An inbound message is a few hundred bytes of JSON.
+SMS_INBOUND_MAX_BYTES = 16 * 1024
 
 NEXT_STEPS: dict[str, Promise] = {
     Dossier.State.RECEIVED: _(
@@ -67,6 +73,10 @@ NEXT_STEPS: dict[str, Promise] = {
     ),
     Dossier.State.WITHDRAWN: _("The dossier was withdrawn at the applicant's request."),
 }
+FEE_AWAITED_STEP = _(
+    "The fee has not been paid yet. The one-stop desk can accept the dossier, and the "
+    "processing time starts, only once it is paid."
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ def mask_name(name: str) -> str:
     return " ".join([words[0], *(f"{word[0]}**" for word in words[1:])])
 
 
-def lookup_result(row: selectors.PublicDossierRow) -> LookupResult:
+def lookup_result(row: selectors.PublicDossierRow, *, fee_awaited: bool = False) -> LookupResult:
     """What the public may see of a dossier, from its public columns."""
     state = Dossier.State(row.state)
     procedure_name, agency_name = public_names.names_for(
@@ -119,7 +129,7 @@ def lookup_result(row: selectors.PublicDossierRow) -> LookupResult:
         agency_name=agency_name,
         state=state.value,
         state_label=str(state.label),
-        next_step=str(NEXT_STEPS.get(state, "")),
+        next_step=str(FEE_AWAITED_STEP if fee_awaited else NEXT_STEPS.get(state, "")),
         badge=STATE_BADGES.get(state, "badge-muted"),
         masked_name=mask_name(row.applicant_name),
         received_at=row.submitted_at,
@@ -127,6 +137,13 @@ def lookup_result(row: selectors.PublicDossierRow) -> LookupResult:
         finished_at=row.finished_at,
         delivered_at=row.delivered_at,
     )
+
+
+def _fee_awaited(code: str) -> bool:
+    from payments.selectors import fee_awaited_before_acceptance  # payments builds on dossiers
+
+    dossier = selectors.dossier_by_code(code)
+    return dossier is not None and fee_awaited_before_acceptance(dossier) > 0
 
 
 def _limit() -> int:
@@ -155,17 +172,20 @@ def _lookup(request: HttpRequest, template: str, extra: dict[str, object]) -> Ht
             return response
         if len(code) <= CODE_MAX_LENGTH:
             row = selectors.public_dossier_row(code)
+    # Only a dossier awaiting reception can be waiting for its fee: one more read for those.
+    fee_awaited = bool(row and row.state == Dossier.State.RECEIVED and _fee_awaited(row.code))
+    read = (row, fee_awaited)
     # A page rendered for the same request and the same values read is served as it was.
     page_key = _page_key(request, template, context) if _anonymous_visit(request) else None
-    content = saved_pages.get(page_key, row) if page_key else None
+    content = saved_pages.get(page_key, read) if page_key else None
     if content is not None:
         response = HttpResponse(content)
     else:
-        context["result"] = lookup_result(row) if row else None
+        context["result"] = lookup_result(row, fee_awaited=fee_awaited) if row else None
         context["not_found"] = bool(code) and row is None
         response = render(request, template, context)
         if page_key:
-            saved_pages.put(page_key, row, response.content)
+            saved_pages.put(page_key, read, response.content)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -237,10 +257,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def kiosk(request: HttpRequest) -> HttpResponse:
     """The lookup for a touch screen in the reception hall; it resets itself when left alone."""
-    try:
-        idle = min(max(int(request.GET.get("idle", "")), 2), 600)
-    except ValueError:
-        idle = KIOSK_IDLE_SECONDS
+    asked = ascii_int(request.GET.get("idle"), max_digits=4)
+    idle = KIOSK_IDLE_SECONDS if asked is None else min(max(asked, 2), 600)
     return _lookup(
         request,
         "dossiers/public/kiosk.html",
@@ -262,12 +280,14 @@ def sms_inbound(request: HttpRequest) -> JsonResponse:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), secret.encode()):
         return JsonResponse({"status": "error", "error": "unauthorised"}, status=401)
-    try:
-        payload = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    payload: Mapping[str, Any]
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         payload = request.POST
-    if not isinstance(payload, dict):
-        return JsonResponse({"status": "error", "error": "a JSON object is expected"}, status=400)
+    else:
+        try:
+            payload = request_json_object(request, max_bytes=SMS_INBOUND_MAX_BYTES)
+        except JSONInputError as err:
+            return JsonResponse({"status": "error", "error": err.message}, status=400)
     sender = str(payload.get("from", "")).strip()[:20]
     text = str(payload.get("text", ""))[:500]
     if not sender:

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from portal import workdays
 from portal.models import User
+from portal.params import ascii_int
 from portal.roles import Role
 
 from . import queue as desk_queue
@@ -60,17 +61,13 @@ class WorkFilters:
     def from_query(cls, params: QueryDict | dict[str, str]) -> WorkFilters:
         """Unknown or malformed values are ignored, never an error."""
         assigned = (params.get("giao", "") or "").strip()
-        if assigned not in (ALL, MINE, UNASSIGNED) and not (
-            assigned.isdigit() and len(assigned) < 12
-        ):
+        if assigned not in (ALL, MINE, UNASSIGNED) and ascii_int(assigned) is None:
             assigned = ALL
         department = (params.get("phong", "") or "").strip()
         due = params.get("han", "") or ""
         return cls(
             assigned=assigned,
-            department_id=int(department)
-            if department.isdigit() and len(department) < 12
-            else None,
+            department_id=ascii_int(department),
             due=due if due in DUE_FILTERS else "",
             awaiting_approval=(params.get("cho-duyet", "") or "") == "1",
             query=(params.get("q", "") or "").strip()[:100],

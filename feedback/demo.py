@@ -100,7 +100,7 @@ def _finished_dossiers_of_citizen(agency: Agency, count: int) -> None:
     from dossiers.models import Dossier, DossierEvent
     from payments.demo import pay_at_desk
     from portal.demo import DEMO_CITIZEN, _demo_files
-    from procedures.models import Procedure
+    from procedures.models import Procedure, ReturnMethod
 
     citizen = User.objects.filter(username=DEMO_CITIZEN).first()
     desk = User.objects.filter(username="motcua").first()
@@ -110,6 +110,19 @@ def _finished_dossiers_of_citizen(agency: Agency, count: int) -> None:
     procedures = Procedure.published.filter(agency=agency, level__gte=3).order_by("code")
     for procedure in procedures[:count]:
         draft = dossier_services.dossier_create_draft(procedure=procedure, applicant=citizen)
+        # Collected at the desk: these demo results have no file to download.
+        dossier_services.dossier_update_draft(
+            dossier_id=draft.pk,
+            actor=citizen,
+            applicant_details=dossier_services.Applicant(
+                name=draft.applicant_name,
+                national_id=draft.applicant_national_id,
+                phone=draft.applicant_phone,
+                email=draft.applicant_email,
+                address=draft.applicant_address,
+            ),
+            return_method=ReturnMethod.DESK,
+        )
         for document_id, upload in _demo_files(procedure, citizen.full_name).items():
             dossier_services.attachment_add(
                 dossier_id=draft.pk,

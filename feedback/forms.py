@@ -79,9 +79,18 @@ class FeedbackForm(forms.Form):
     # A field people never see: robots fill it in (see templates/feedback/form.html).
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 
-    def __init__(self, *args: Any, staff_entry: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        staff_entry: bool = False,
+        dossier_code_check_refused: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.staff_entry = staff_entry
+        # Too many dossier codes checked from the sender's address (the view counts them):
+        # the code is not looked up, so the form cannot be used to guess codes.
+        self.dossier_code_check_refused = dossier_code_check_refused
         if staff_entry:
             self.fields["channel"] = forms.ChoiceField(
                 label=_("Received by"),
@@ -106,6 +115,14 @@ class FeedbackForm(forms.Form):
         code = (self.cleaned_data.get("dossier_code") or "").strip().upper()
         if not code:
             return None
+        if self.dossier_code_check_refused:
+            raise forms.ValidationError(
+                _(
+                    "Too many dossier codes were checked from your network. Please try again "
+                    "in a minute, or leave the code empty and name the dossier in the content."
+                ),
+                code="throttled",
+            )
         dossier = Dossier.objects.filter(code=code).exclude(state=Dossier.State.DRAFT).first()
         if dossier is None:
             raise forms.ValidationError(

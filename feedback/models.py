@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -206,6 +207,11 @@ class Feedback(ConcurrentTransitionMixin, models.Model):
         return self.state in self.OPEN_STATES
 
     @property
+    def is_overdue(self) -> bool:
+        """Still to be answered and past its answer date (3 working days, DESIGN rule)."""
+        return self.is_open and self.due_at < timezone.now()
+
+    @property
     def can_reopen(self) -> bool:
         return self.reopen_count < settings.FEEDBACK_MAX_REOPENS
 
@@ -358,7 +364,14 @@ class Rating(models.Model):
                 condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_1_to_5"
             ),
         ]
-        indexes = [models.Index(fields=["agency", "created_at"], name="rating_agency")]
+        indexes = [
+            models.Index(fields=["agency", "created_at"], name="rating_agency"),
+            # The service index (satisfaction): ratings of a period per agency and stars, read
+            # from the index alone.
+            models.Index(
+                fields=["created_at"], include=["agency", "stars"], name="rating_created_report"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier} ★{self.stars}"

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from audit import services as audit
 from dossiers.files import ALLOWED_TYPES, _sniff
 from dossiers.models import Dossier
 from portal import workdays
@@ -84,7 +85,7 @@ def _event(
     note: str = "",
     **data: Any,
 ) -> FeedbackEvent:
-    return FeedbackEvent.objects.create(
+    event = FeedbackEvent.objects.create(
         feedback=feedback,
         kind=kind,
         actor=actor,
@@ -93,6 +94,21 @@ def _event(
         note=note,
         data=data,
     )
+    audit.record(
+        kind=f"feedback.{kind}",
+        actor=actor,
+        target=f"feedback:{feedback.pk}",
+        data={
+            "code": feedback.code,
+            "from": from_state,
+            "to": feedback.state,
+            "note": note,
+            # The answer's text is part of the record: what the citizen was told stays provable.
+            **({"answer": feedback.answer} if kind == FeedbackEvent.Kind.ANSWERED else {}),
+            **data,
+        },
+    )
+    return event
 
 
 def sender_url(feedback: Feedback) -> str:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from dossiers import ratelimit
 from dossiers.models import Dossier
 from portal.models import User
+from portal.params import page_number
 
 from . import selectors, services
 from .errors import FeedbackError, RatingError
@@ -65,10 +66,23 @@ def submit(request: HttpRequest) -> HttpResponse:
             initial["procedure"] = procedure
         form = FeedbackForm(initial=initial)
         return render(request, "feedback/form.html", {"form": form})
-    form = FeedbackForm(request.POST, request.FILES)
+    # A dossier code typed here is looked up: it counts against the same per-address budget
+    # as the public lookup (/tra-cuu/), so codes cannot be guessed through this form instead.
+    code_check = None
+    if str(request.POST.get("dossier_code", "")).strip():
+        code_check = ratelimit.take(
+            "lookup", ratelimit.client_ip(request), limit=settings.LOOKUP_RATE_LIMIT
+        )
+    refused = code_check is not None and not code_check.allowed
+    form = FeedbackForm(request.POST, request.FILES, dossier_code_check_refused=refused)
     if form.is_spam:
         # A robot filled in the hidden field: thank it and keep nothing.
         return redirect("feedback:sent")
+    if code_check is not None and refused:
+        # The form shows what was typed, with the reason next to the code.
+        response = render(request, "feedback/form.html", {"form": form}, status=429)
+        response["Retry-After"] = str(code_check.retry_after)
+        return response
     status = 200
     if form.is_valid():
         allowed, retry_after = ratelimit.hit(
@@ -178,7 +192,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def qa_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.QAFilters.from_params(request.GET)
     items = selectors.qa_search(filters)
-    page = Paginator(items, QA_PER_PAGE).get_page(request.GET.get("trang"))
+    page = Paginator(items, QA_PER_PAGE).get_page(page_number(request.GET.get("trang")))
     params = request.GET.copy()
     params.pop("trang", None)
     return render(

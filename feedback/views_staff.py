@@ -12,7 +12,6 @@ from typing import Any, cast
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -48,7 +47,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     if tab not in selectors.QUEUE_TABS:
         tab = "open"
     items = list(selectors.feedback_queue(user=_officer(request), tab=tab)[:200])
-    now = timezone.now()
     context = {
         "tab": tab,
         "tabs": [
@@ -58,7 +56,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             ("all", _("All")),
         ],
         "items": items,
-        "now": now,
         "counts": selectors.queue_counts(user=_officer(request)),
         "can_manage": selectors.can_manage(_officer(request)),
     }
@@ -75,8 +72,7 @@ def _render_detail(
         "feedback": feedback,
         "events": feedback.events.select_related("actor"),
         "can_manage": manage,
-        "now": timezone.now(),
-        "overdue": feedback.is_open and feedback.due_at < timezone.now(),
+        "overdue": feedback.is_overdue,
     }
     if feedback.is_open:
         context["answer_form"] = forms.get("answer_form") or AnswerForm()

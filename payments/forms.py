@@ -64,3 +64,34 @@ class RefundRecordForm(DeskForm):
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         super().__init__(data, prefix="refund", **kwargs)
+
+
+class ReviewConfirmForm(DeskForm):
+    """A debit the bank held for review (07): the desk confirms it as paid."""
+
+    payment = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("How the bank confirmed it"),
+        max_length=1000,
+        help_text=_("For example the bank's reference or the name of the person who confirmed."),
+    )
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="review", **kwargs)
+
+
+class ReviewRefundForm(DeskForm):
+    """A debit the bank held for review (07): the desk has it refunded."""
+
+    payment = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason for the refund"), max_length=2000)
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="review-refund", **kwargs)
+
+
+class AlertHandledForm(DeskForm):
+    payment = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="alert", **kwargs)

@@ -31,6 +31,8 @@ DATE_FORMAT = "%Y%m%d%H%M%S"
 VERSION = "2.1.0"
 # vnp_ResponseCode 24: the customer cancelled at the gateway.
 CANCELLED_BY_CUSTOMER = "24"
+# vnp_ResponseCode 07 / vnp_TransactionStatus 07: debited, but flagged as suspicious.
+SUSPICIOUS = "07"
 
 QUERY_REQUEST_FIELDS = (
     "vnp_RequestId",
@@ -126,6 +128,11 @@ class Outcome:
         # Only both codes "00" mean the money was taken (VNPAY.md, IPN step 5).
         return self.response_code == "00" and self.transaction_status == "00"
 
+    @property
+    def is_under_review(self) -> bool:
+        """The money was debited but the bank holds the transaction as suspicious (07)."""
+        return not self.is_paid and SUSPICIOUS in (self.response_code, self.transaction_status)
+
 
 @dataclass(frozen=True)
 class QueryResult:
@@ -208,7 +215,11 @@ def sign_fields(secret: str, values: dict[str, Any], fields: tuple[str, ...]) ->
 
 
 def signature_ok(expected: str, given: str) -> bool:
-    return hmac.compare_digest(expected.lower(), (given or "").lower())
+    """Constant-time comparison; anything but a hex digest (emoji, "²", "é") is simply wrong."""
+    given = given or ""
+    if not given.isascii():
+        return False
+    return hmac.compare_digest(expected.lower().encode(), given.lower().encode())
 
 
 def plain_text(text: str, limit: int = 255) -> str:
@@ -265,7 +276,7 @@ class VNPayGateway:
     def outcome(self, params: dict[str, str]) -> Outcome:
         """Read a signed IPN or return-URL query (verify it first). Raises ValueError."""
         raw_amount = params.get("vnp_Amount", "")
-        if not raw_amount.isdigit():
+        if not (raw_amount.isascii() and raw_amount.isdigit()):
             raise ValueError("vnp_Amount is not a whole number")
         return Outcome(
             txn_ref=params.get("vnp_TxnRef", ""),

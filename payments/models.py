@@ -1,9 +1,12 @@
 """Fees and payments of dossiers (DESIGN.md §8, rules 1, 10, 11).
 
 A payment has its own life cycle, separate from the dossier's: pending → paid | failed |
-cancelled | expired; paid → refund requested → refunded. The state field is protected: only the
-transition methods below change it, and they only change this instance. Services in
-`services.py` wrap them with permission checks, row locks and a `PaymentEvent`.
+cancelled | expired | under review; paid → refund requested → refunded. Money the gateway says it
+took always ends as paid or as a refund request: a confirmation that arrives after the portal
+closed the payment (failed, cancelled, expired) still marks it paid, and a debit the bank flags
+as suspicious (`07`) waits under review until staff confirm it or refund it. The state field is
+protected: only the transition methods below change it, and they only change this instance.
+Services in `services.py` wrap them with permission checks, row locks and a `PaymentEvent`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Payment(ConcurrentTransitionMixin, models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired")
+        UNDER_REVIEW = "under_review", _("Debited, under review by the bank")
         REFUND_REQUESTED = "refund_requested", _("Refund requested")
         REFUNDED = "refunded", _("Refunded")
 
@@ -40,6 +44,8 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     # Money that reached the agency (refunds included: they are reported separately).
     COLLECTED_STATES = (State.PAID, State.REFUND_REQUESTED, State.REFUNDED)
     FINAL_STATES = (State.PAID, State.FAILED, State.CANCELLED, State.EXPIRED)
+    # Closed without money; a later word of the gateway that it took the money still counts.
+    CLOSED_UNPAID_STATES = (State.FAILED, State.CANCELLED, State.EXPIRED)
 
     dossier = models.ForeignKey(
         Dossier, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="payments"
@@ -92,6 +98,24 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     finished_at = models.DateTimeField(_("closed"), null=True, blank=True)
     refund_requested_at = models.DateTimeField(_("refund requested"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    # Online refunds: attempts through the gateway and when the sweeper sends the next one.
+    refund_attempts = models.PositiveSmallIntegerField(_("refund attempts"), default=0)
+    refund_retry_at = models.DateTimeField(_("next refund attempt"), null=True, blank=True)
+    # The last reconciliation query of a payment closed without money (late confirmations).
+    checked_at = models.DateTimeField(_("last asked the gateway"), null=True, blank=True)
+    # What staff must know about this payment (a late confirmation, a debit under review, a
+    # refund the gateway refused); open until an officer marks it handled.
+    alert = models.TextField(_("alert for staff"), blank=True)
+    alert_at = models.DateTimeField(_("alert raised"), null=True, blank=True)
+    alert_handled_at = models.DateTimeField(_("alert handled"), null=True, blank=True)
+    alert_handled_by = models.ForeignKey(
+        User,
+        verbose_name=_("alert handled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("payment")
@@ -108,11 +132,31 @@ class Payment(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["dossier", "state"], name="payment_dossier_state"),
             # Reports: money collected by agency and period.
             models.Index(fields=["agency", "paid_at"], name="payment_agency_paid"),
+            # The service index (online payment share): fees paid in a period per agency and
+            # method, read from the index alone.
+            models.Index(
+                fields=["paid_at"],
+                include=["agency", "method"],
+                name="payment_paid_report",
+                condition=Q(state__in=["paid", "refunded"]),
+            ),
             # Reconciliation: online payments still pending.
             models.Index(
                 fields=["created_at"],
                 name="payment_pending_online",
                 condition=Q(state="pending", method="online"),
+            ),
+            # The refund sweeper: online refunds waiting to be (re)sent to the gateway.
+            models.Index(
+                fields=["refund_retry_at"],
+                name="payment_refund_retry",
+                condition=Q(state="refund_requested", method="online"),
+            ),
+            # Desk and admin: alerts not yet handled.
+            models.Index(
+                fields=["agency", "alert_at"],
+                name="payment_open_alert",
+                condition=~Q(alert="") & Q(alert_handled_at__isnull=True),
             ),
         ]
 
@@ -127,11 +171,34 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     def has_receipt(self) -> bool:
         return bool(self.receipt_number) and self.state in self.COLLECTED_STATES
 
+    @property
+    def alert_open(self) -> bool:
+        return bool(self.alert) and self.alert_handled_at is None
+
+    def raise_alert(self, *, at: datetime, message: str) -> None:
+        self.alert, self.alert_at = message, at
+        self.alert_handled_at, self.alert_handled_by = None, None
+
+    def handle_alert(self, *, at: datetime, by: User | None) -> None:
+        self.alert_handled_at, self.alert_handled_by = at, by
+
     # --- Transitions: change this instance only ------------------------------------------
 
-    @transition(field=state, source=State.PENDING, target=State.PAID)
+    # A closed payment can still be paid: the gateway's word that it took the money wins.
+    @transition(
+        field=state,
+        source=[State.PENDING, State.UNDER_REVIEW, *CLOSED_UNPAID_STATES],
+        target=State.PAID,
+    )
     def mark_paid(self, *, at: datetime, receipt_number: str, data: dict[str, Any]) -> None:
         self.paid_at, self.finished_at, self.receipt_number = at, at, receipt_number
+        self.gateway_data = {**self.gateway_data, **data}
+
+    @transition(
+        field=state, source=[State.PENDING, *CLOSED_UNPAID_STATES], target=State.UNDER_REVIEW
+    )
+    def hold_for_review(self, *, at: datetime, data: dict[str, Any]) -> None:
+        self.finished_at = at
         self.gateway_data = {**self.gateway_data, **data}
 
     @transition(field=state, source=State.PENDING, target=State.FAILED)
@@ -148,7 +215,7 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     def expire(self, *, at: datetime) -> None:
         self.finished_at = at
 
-    @transition(field=state, source=State.PAID, target=State.REFUND_REQUESTED)
+    @transition(field=state, source=[State.PAID, State.UNDER_REVIEW], target=State.REFUND_REQUESTED)
     def request_refund(self, *, at: datetime, reason: str) -> None:
         self.refund_requested_at, self.refund_reason = at, reason
 
@@ -167,6 +234,8 @@ class PaymentEvent(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired")
+        UNDER_REVIEW = "under_review", _("Debited, under review by the bank")
+        ALERT_HANDLED = "alert_handled", _("Alert handled")
         REFUND_REQUESTED = "refund_requested", _("Refund requested")
         REFUND_FAILED = "refund_failed", _("Refund attempt failed")
         REFUNDED = "refunded", _("Refunded")

@@ -21,6 +21,7 @@ STATE_BADGES = {
     Payment.State.FAILED: "badge-danger",
     Payment.State.CANCELLED: "badge-muted",
     Payment.State.EXPIRED: "badge-muted",
+    Payment.State.UNDER_REVIEW: "badge-warning",
     Payment.State.REFUND_REQUESTED: "badge-info",
     Payment.State.REFUNDED: "badge-info",
 }
@@ -44,6 +45,8 @@ def fee_status(fees: DossierFees) -> tuple[str, str]:
         return "badge-info", _("Exempted")
     if fees.settled:
         return "badge-success", _("Paid")
+    if fees.under_review:
+        return "badge-warning", _("Payment under review by the bank")
     if fees.pending_online:
         return "badge-warning", _("Payment being confirmed")
     return "badge-warning", _("To be paid")
@@ -61,6 +64,7 @@ def fees_view(dossier: Dossier, *, receipt_url_name: str) -> dict[str, Any]:
         rows.append(
             {
                 "payment": payment,
+                "alert_open": payment.alert_open,
                 "badge": STATE_BADGES.get(Payment.State(payment.state), "badge-muted"),
                 "amount": format_vnd(payment.amount),
                 "created_at": when(payment.created_at),
@@ -72,7 +76,8 @@ def fees_view(dossier: Dossier, *, receipt_url_name: str) -> dict[str, Any]:
                 if payment.has_receipt
                 else "",
                 "gateway_message": gateway_message(payment.gateway_data.get("response_code", ""))
-                if payment.state in (Payment.State.FAILED, Payment.State.CANCELLED)
+                if payment.state
+                in (Payment.State.FAILED, Payment.State.CANCELLED, Payment.State.UNDER_REVIEW)
                 else "",
             }
         )
@@ -84,6 +89,10 @@ def fees_view(dossier: Dossier, *, receipt_url_name: str) -> dict[str, Any]:
             {
                 "name": item.name,
                 "kind": _kind(item.kind),
+                # "Lệ phí (Lệ phí)": the kind is said only when the name does not say it.
+                "kind_note": ""
+                if _kind(item.kind).casefold() in item.name.casefold()
+                else _kind(item.kind),
                 "amount": format_vnd(item.amount),
                 "exemptions": item.exemptions,
             }
@@ -97,7 +106,8 @@ def fees_view(dossier: Dossier, *, receipt_url_name: str) -> dict[str, Any]:
         "due_label": fees.due_label(),
         "due_before_processing": fees.due == FeeDue.AT_SUBMISSION,
         "payments": rows,
-        "payable": dossier.state in PAYABLE and fees.outstanding > 0,
+        "alerts": [row for row in rows if row["alert_open"]],
+        "payable": dossier.state in PAYABLE and fees.outstanding > 0 and not fees.under_review,
         "bank_account": {
             "number": agency.bank_account_number,
             "name": agency.bank_account_name,

@@ -1,8 +1,9 @@
-"""The fee receipt (Biên lai thu phí, lệ phí) of a paid payment, as a PDF.
+"""The fee receipt (Biên lai thu phí, lệ phí) of a paid payment, as a signed PDF.
 
-Made with the notices' WeasyPrint setup (same stylesheet, fonts, official header and QR to the
-public lookup). A receipt never changes once the payment is paid, so it is rendered on request
-(a fraction of a second) instead of stored.
+Made with the notices' WeasyPrint setup (same stylesheet, fonts, official header), signed with
+the agency's key and a QR code to its own verification page. It is rendered and signed by a
+worker when the payment is paid (and again, marked refunded, when it is refunded), then stored:
+the copy the citizen downloads is the one whose hash the verification page knows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from dossiers import notices
+from portal import numbers
+from signing import issuing
+from signing import services as signing
+from signing.models import SignedDocument
 
 from .models import Payment
 from .words import amount_in_words
@@ -30,10 +35,16 @@ KINDS = {"fee": "Phí", "charge": "Lệ phí"}
 
 
 def _vnd(amount: int) -> str:
-    return f"{int(amount):,}".replace(",", ".")
+    return numbers.format_number(amount, 0, language="vi")
 
 
-def receipt_context(payment: Payment) -> dict[str, Any]:
+PAID, REFUNDED = "paid", "refunded"
+TITLE = "Biên lai thu phí, lệ phí"
+
+
+def receipt_context(
+    payment: Payment, *, refunded: bool | None = None, lookup_qr: bool = True
+) -> dict[str, Any]:
     dossier = payment.dossier
     data = dossier.procedure_version.data
     paid = timezone.localtime(payment.paid_at or payment.created_at)
@@ -45,6 +56,9 @@ def receipt_context(payment: Payment) -> dict[str, Any]:
         "code": code,
         "agency_name": payment.agency.name,
         "agency_address": payment.agency.address,
+        "agency_tax_code": payment.agency.tax_code,
+        "receipt_form": payment.agency.fee_receipt_form,
+        "receipt_series": payment.agency.fee_receipt_series,
         "place": settings.PORTAL_PLACE_NAME,
         "day": f"{paid.day:02d}",
         "month": f"{paid.month:02d}",
@@ -76,29 +90,72 @@ def receipt_context(payment: Payment) -> dict[str, Any]:
         ),
         "paid_at": paid.strftime("%H giờ %M phút, ngày %d/%m/%Y"),
         "collector": payment.recorded_by.full_name if payment.recorded_by else "",
-        "refunded": payment.state == Payment.State.REFUNDED,
+        "refunded": payment.state == Payment.State.REFUNDED if refunded is None else refunded,
         "refunded_at": timezone.localtime(payment.refunded_at).strftime("%d/%m/%Y")
         if payment.refunded_at
         else "",
         "refund_reference": payment.refund_reference,
         "lookup_url": url,
-        "qr": notices._qr_data_uri(url),
+        # A signed receipt's QR code is its verification link: the lookup one is not drawn.
+        "qr": notices._qr_data_uri(url) if lookup_qr else "",
     }
 
 
-def receipt_pdf(payment: Payment) -> bytes:
-    from weasyprint import HTML  # heavy import: downloads only
+def variant(payment: Payment) -> str:
+    return REFUNDED if payment.state == Payment.State.REFUNDED else PAID
 
-    html = render_to_string("payments/pdf/receipt.html", receipt_context(payment))
-    document = HTML(string=html, base_url=str(settings.BASE_DIR))
-    pdf: bytes = document.write_pdf(
-        stylesheets=[notices._stylesheet()], font_config=notices._fonts()
+
+def receipt_document(payment: Payment) -> SignedDocument:
+    """The verification record of the payment's receipt as it reads now (paid, or refunded)."""
+    dossier = payment.dossier
+    document, _created = SignedDocument.objects.get_or_create(
+        kind=SignedDocument.Kind.FEE_RECEIPT,
+        payment=payment,
+        variant=variant(payment),
+        defaults={"dossier": dossier, "dossier_code": dossier.code or "", "agency": payment.agency},
     )
-    return pdf
+    return document
+
+
+def schedule_receipt(payment: Payment) -> SignedDocument:
+    """In the transaction that pays or refunds: the worker signs the receipt after commit."""
+    return issuing.schedule(receipt_document(payment))
+
+
+def layout(payment: Payment, extra: dict[str, Any], *, refunded: bool | None = None) -> Any:
+    """The laid-out WeasyPrint document of the receipt (pages and boxes, before the PDF)."""
+    from weasyprint import HTML  # heavy import: workers and downloads only
+
+    context = {
+        **receipt_context(payment, refunded=refunded, lookup_qr="verify_qr" not in extra),
+        **extra,
+    }
+    html = render_to_string("payments/pdf/receipt.html", context)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR))
+    return document.render(stylesheets=[notices._stylesheet()], font_config=notices._fonts())
+
+
+def sign_receipt(document: SignedDocument) -> bytes:
+    """Render and sign the receipt of ``document`` (called by signing.issuing in the worker)."""
+    payment = Payment.objects.select_related(
+        "dossier__procedure_version", "agency", "recorded_by"
+    ).get(pk=document.payment_id)
+    refunded = document.variant == REFUNDED
+    return signing.sign_layout(
+        document, layout=lambda extra: layout(payment, extra, refunded=refunded), reason=TITLE
+    )
+
+
+def receipt_pdf(payment: Payment) -> bytes:
+    """The signed receipt as issued; raises signing.issuing.NotIssued while it cannot be."""
+    return issuing.issued_bytes(receipt_document(payment))
 
 
 def receipt_response(payment: Payment) -> HttpResponse:
-    """The receipt inline in the browser; call it after the permission checks."""
+    """The receipt inline in the browser; call it after the permission checks.
+
+    Raises signing.issuing.NotIssued when the receipt could not be signed (yet).
+    """
     response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
     filename = f"bien-lai-{payment.receipt_number or payment.pk}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -50,7 +50,10 @@ CHOICES = {
     "success": ("00", "00"),
     "insufficient_funds": ("51", "02"),
     "cancel": ("24", "02"),
+    "suspicious": ("07", "07"),  # debited, held by the bank as suspected fraud
 }
+# Outcomes where the bank took the money (it has a transaction number).
+DEBITED = ("00", "07")
 REQUIRED = (
     "vnp_Version",
     "vnp_Command",
@@ -153,13 +156,13 @@ def _result_params(txn: SandboxTransaction) -> dict[str, str]:
     answer = {
         "vnp_Amount": str(txn.amount),
         "vnp_BankCode": txn.bank_code,
-        "vnp_BankTranNo": f"VNP{txn.transaction_no}" if txn.response_code == "00" else "",
+        "vnp_BankTranNo": f"VNP{txn.transaction_no}" if txn.response_code in DEBITED else "",
         "vnp_CardType": "ATM",
         "vnp_OrderInfo": txn.order_info,
         "vnp_PayDate": txn.pay_date,
         "vnp_ResponseCode": txn.response_code,
         "vnp_TmnCode": txn.tmn_code,
-        "vnp_TransactionNo": txn.transaction_no if txn.response_code == "00" else "0",
+        "vnp_TransactionNo": txn.transaction_no if txn.response_code in DEBITED else "0",
         "vnp_TransactionStatus": txn.transaction_status,
         "vnp_TxnRef": txn.txn_ref,
     }

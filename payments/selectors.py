@@ -7,11 +7,13 @@ from the procedure as it reads today.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncMonth, TruncYear
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncYear
+from django.utils import timezone
 
 from dossiers.models import Dossier
 from portal.models import User
@@ -41,6 +43,8 @@ class DossierFees:
     refunded: int
     exemption: FeeExemption | None
     pending_online: list[Payment] = field(default_factory=list)
+    # Debited but held by the bank as suspicious: neither paid nor to be paid again yet.
+    under_review: list[Payment] = field(default_factory=list)
     online_payment_allowed: bool = False
     level: int = 0
     note: str = ""
@@ -107,6 +111,7 @@ def dossier_fees(dossier: Dossier) -> DossierFees:
         refunded=refunded,
         exemption=FeeExemption.objects.filter(dossier=dossier).first(),
         pending_online=[p for p in payments if p.state == Payment.State.PENDING and p.is_online],
+        under_review=[p for p in payments if p.state == Payment.State.UNDER_REVIEW],
         online_payment_allowed=bool(data.get("online_payment_allowed")),
         level=int(data.get("level") or 0),
         note=str(data.get("fee_note", "")),
@@ -124,6 +129,68 @@ def dossier_fees_settled(dossier: Dossier, *, due: str) -> bool:
     if due == FeeDue.AT_SUBMISSION and fees.due != FeeDue.AT_SUBMISSION:
         return True
     return fees.settled
+
+
+def fee_awaited_before_acceptance(dossier: Dossier) -> int:
+    """What the desk waits for before it may accept a received dossier (0: nothing awaited)."""
+    if dossier.state != Dossier.State.RECEIVED:
+        return 0
+    fees = dossier_fees(dossier)
+    if fees.due != FeeDue.AT_SUBMISSION:
+        return 0
+    return fees.outstanding
+
+
+@dataclass(frozen=True)
+class FeeState:
+    """One cell of the desk's queue: where a dossier's fees stand."""
+
+    code: str  # "none", "paid", "exempt", "unpaid", "at_result"
+    outstanding: int = 0
+
+    @property
+    def blocks_acceptance(self) -> bool:
+        return self.code == "unpaid"
+
+
+def fee_states(dossiers: list[Dossier]) -> dict[int, FeeState]:
+    """Fee states of a page of dossiers in one query, whatever the page size.
+
+    Amounts come from each dossier's version snapshot (its fees and when they are due only,
+    not the whole snapshot), payments and exemptions from their tables.
+    """
+    if not dossiers:
+        return {}
+    paid = (
+        Payment.objects.filter(dossier=OuterRef("pk"), state=Payment.State.PAID)
+        .order_by()
+        .values("dossier")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    read = Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).values_list(
+        "pk",
+        "procedure_version__data__fees",
+        "procedure_version__data__fee_due",
+        Coalesce(Subquery(paid), 0),
+        Exists(FeeExemption.objects.filter(dossier=OuterRef("pk"))),
+    )
+    states = {}
+    for pk, fees, due, paid_total, exempt in read:
+        total = sum(line.amount for line in fee_lines({"fees": fees or []}))
+        outstanding = max(total - int(paid_total or 0), 0)
+        if total == 0:
+            state = FeeState("none")
+        elif exempt:
+            state = FeeState("exempt")
+        elif outstanding == 0:
+            state = FeeState("paid")
+        elif str(due or FeeDue.AT_SUBMISSION) == FeeDue.AT_SUBMISSION:
+            state = FeeState("unpaid", outstanding)
+        else:
+            state = FeeState("at_result", outstanding)
+        states[pk] = state
+    return states
 
 
 # --- Scoped reads -----------------------------------------------------------------------------
@@ -172,6 +239,56 @@ def refunds_to_complete(*, agency_id: int) -> QuerySet[Payment]:
     return Payment.objects.filter(
         agency_id=agency_id, state=Payment.State.REFUND_REQUESTED
     ).select_related("dossier")
+
+
+def open_payment_alerts(*, agency_id: int | None = None) -> QuerySet[Payment]:
+    """Payments with an alert no officer has handled yet (all agencies when None: the admin)."""
+    rows = Payment.objects.exclude(alert="").filter(alert_handled_at__isnull=True)
+    if agency_id is not None:
+        rows = rows.filter(agency_id=agency_id)
+    return rows.select_related("dossier").order_by("alert_at", "pk")
+
+
+# --- Work of the beat tasks --------------------------------------------------------------------
+
+
+def payments_to_reconcile(*, now: datetime | None = None) -> list[int]:
+    """Online payments to ask the gateway about (querydr), oldest first.
+
+    Pending longer than PAYMENT_RECONCILE_AFTER_MINUTES; and, at most every
+    PAYMENT_RECHECK_MINUTES, those under review and those closed without money in the last
+    PAYMENT_LATE_CONFIRMATION_HOURS, in case the gateway took the money after all.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
+    recheck = Q(checked_at__isnull=True) | Q(
+        checked_at__lt=now - timedelta(minutes=settings.PAYMENT_RECHECK_MINUTES)
+    )
+    late = now - timedelta(hours=settings.PAYMENT_LATE_CONFIRMATION_HOURS)
+    wanted = (
+        Q(state=Payment.State.PENDING, created_at__lt=cutoff)
+        | (Q(state=Payment.State.UNDER_REVIEW) & recheck)
+        | (Q(state__in=Payment.CLOSED_UNPAID_STATES, finished_at__gte=late) & recheck)
+    )
+    return list(
+        Payment.objects.filter(wanted, method=Payment.Method.ONLINE)
+        .exclude(txn_ref=None)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def refunds_to_resend(*, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Online refunds whose next attempt is due: lost after commit, or retrying a failure."""
+    return list(
+        Payment.objects.filter(
+            state=Payment.State.REFUND_REQUESTED,
+            method=Payment.Method.ONLINE,
+            refund_retry_at__lte=now or timezone.now(),
+        )
+        .order_by("refund_retry_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 # --- Figures for reports -----------------------------------------------------------------------

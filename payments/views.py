@@ -23,10 +23,18 @@ from dossiers.ratelimit import client_ip
 from dossiers.views_desk import desk_required
 from portal.models import User
 from procedures.presenters import format_vnd
+from signing.issuing import NotIssued
 
 from . import receipts, selectors, services
 from .errors import PaymentError, PaymentValidationError
-from .forms import DeskPaymentForm, ExemptionForm, RefundRecordForm
+from .forms import (
+    AlertHandledForm,
+    DeskPaymentForm,
+    ExemptionForm,
+    RefundRecordForm,
+    ReviewConfirmForm,
+    ReviewRefundForm,
+)
 from .gateways import get_gateway
 from .models import Payment, PaymentEvent
 from .presenters import fees_view, gateway_message
@@ -83,6 +91,7 @@ def payment_return(request: HttpRequest) -> HttpResponse:
     context = {
         "invalid": False,
         "success": outcome.is_paid,
+        "review": outcome.is_under_review,
         "message": gateway_message(outcome.response_code),
         "amount": format_vnd(outcome.amount) if outcome.amount >= 0 else "",
         # Only the owner learns which dossier and what the portal has recorded.
@@ -100,7 +109,13 @@ def receipt(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     payment = selectors.citizen_payment(user=_user(request), dossier_id=pk, payment_id=payment_pk)
     if payment is None or not payment.has_receipt:
         raise Http404(_("No such receipt."))
-    return receipts.receipt_response(payment)
+    try:
+        return receipts.receipt_response(payment)
+    except NotIssued:
+        messages.info(
+            request, _("The fee receipt is being signed. Please download it again in a moment.")
+        )
+        return redirect("dossiers:detail", pk=pk)
 
 
 # --- The gateway's server-to-server call --------------------------------------------------------
@@ -141,7 +156,17 @@ def _render_desk(
         if row["payment"].state == Payment.State.REFUND_REQUESTED
     }
     for row in view["payments"]:
-        row["refund_form"] = refund_forms.get(row["payment"].pk)
+        payment = row["payment"]
+        row["refund_form"] = refund_forms.get(payment.pk)
+        if payment.state == Payment.State.UNDER_REVIEW:
+            row["review_form"] = forms.get(f"review_{payment.pk}") or ReviewConfirmForm(
+                initial={"payment": payment.pk}
+            )
+            row["review_refund_form"] = forms.get(
+                f"review_refund_{payment.pk}"
+            ) or ReviewRefundForm(initial={"payment": payment.pk})
+        elif payment.alert_open:
+            row["alert_form"] = AlertHandledForm(initial={"payment": payment.pk})
     context = {
         **view,
         "pay_form": forms.get("pay") or DeskPaymentForm(),
@@ -176,6 +201,14 @@ def desk_payments(request: HttpRequest, pk: int) -> HttpResponse:
     elif action == "refund":
         form = RefundRecordForm(request.POST)
         name = f"refund_{request.POST.get('refund-payment', '')}"
+    elif action == "review_confirm":
+        form = ReviewConfirmForm(request.POST)
+        name = f"review_{request.POST.get('review-payment', '')}"
+    elif action == "review_refund":
+        form = ReviewRefundForm(request.POST)
+        name = f"review_refund_{request.POST.get('review-refund-payment', '')}"
+    elif action == "alert_handled":
+        form, name = AlertHandledForm(request.POST), "alert"
     else:
         messages.error(request, _("Unknown action."))
         return redirect("payments:desk", pk=dossier.pk)
@@ -207,13 +240,31 @@ def desk_payments(request: HttpRequest, pk: int) -> HttpResponse:
             payment_obj = Payment.objects.filter(pk=values["payment"], dossier=dossier).first()
             if payment_obj is None:
                 raise Http404(_("No such payment."))
-            services.payment_refund_record(
-                payment_id=payment_obj.pk,
-                officer=officer,
-                reference=values["reference"],
-                note=values["note"],
-            )
-            messages.success(request, _("The refund has been recorded."))
+            if action == "refund":
+                services.payment_refund_record(
+                    payment_id=payment_obj.pk,
+                    officer=officer,
+                    reference=values["reference"],
+                    note=values["note"],
+                )
+                messages.success(request, _("The refund has been recorded."))
+            elif action == "review_confirm":
+                payment = services.payment_review_confirm(
+                    payment_id=payment_obj.pk, officer=officer, note=values["note"]
+                )
+                messages.success(
+                    request,
+                    _("The payment is confirmed as paid; receipt number %(number)s.")
+                    % {"number": payment.receipt_number},
+                )
+            elif action == "review_refund":
+                services.payment_review_refund(
+                    payment_id=payment_obj.pk, officer=officer, reason=values["reason"]
+                )
+                messages.success(request, _("The refund of this payment has been requested."))
+            else:
+                services.payment_alert_handle(payment_id=payment_obj.pk, officer=officer)
+                messages.success(request, _("The alert is marked as handled."))
     except PaymentValidationError as error:
         messages.error(request, error.message)
         form.add_service_errors(error, None)
@@ -231,4 +282,12 @@ def desk_receipt(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse
     payment = selectors.desk_payment(user=_user(request), dossier_id=pk, payment_id=payment_pk)
     if payment is None or not payment.has_receipt:
         raise Http404(_("No such receipt."))
-    return receipts.receipt_response(payment)
+    try:
+        return receipts.receipt_response(payment)
+    except NotIssued as problem:
+        messages.error(
+            request,
+            _("The fee receipt is not issued yet: %(reason)s")
+            % {"reason": problem.document.error or _("it is being signed")},
+        )
+        return redirect("payments:desk", pk=pk)

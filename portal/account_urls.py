@@ -4,15 +4,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import account_views, views
+from .sso import views as sso_views
 
 account_patterns = [
     path("tai-khoan/", views.profile, name="profile"),
     path("tai-khoan/dang-ky/", views.signup, name="signup"),
+    # Single sign-on (portal/sso/): off unless configured, then 404 everywhere.
+    path("tai-khoan/vneid/", sso_views.SignInStartView.as_view(), name="oidc_start"),
+    path("tai-khoan/vneid/ket-qua/", sso_views.callback, name="oidc_callback"),
+    path("tai-khoan/vneid/lien-ket/", sso_views.link, name="oidc_link"),
     path("tai-khoan/dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "tai-khoan/doi-mat-khau/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="portal/account/password_change.html",
+        account_views.PasswordChangeView.as_view(
             success_url=reverse_lazy("portal:password_change_done"),
         ),
         name="password_change",
@@ -26,7 +30,7 @@ account_patterns = [
     ),
     path(
         "tai-khoan/quen-mat-khau/",
-        auth_views.PasswordResetView.as_view(
+        account_views.PasswordResetView.as_view(
             template_name="portal/account/password_reset.html",
             email_template_name="portal/email/password_reset.txt",
             html_email_template_name="portal/email/password_reset.html",

@@ -10,6 +10,9 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals, workdays  # noqa: F401
+        from .admin_labels import relabel_third_party_admin
+
+        relabel_third_party_admin()
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -23,3 +23,17 @@ class IdentifierBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+class ProviderSignInBackend(ModelBackend):
+    """The backend of sessions opened through single sign-on (portal.sso).
+
+    It never authenticates credentials itself: the sign-in view proves the person with the
+    identity provider, then logs them in naming this backend, which only loads the account of
+    the session on later requests.
+    """
+
+    def authenticate(  # type: ignore[override]
+        self, request: HttpRequest | None, **kwargs: object
+    ) -> User | None:
+        return None

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import services
+from . import calendar_schedule, services
 from .models import Agency, Department, User
 from .roles import Role
 
@@ -70,6 +70,15 @@ DEMO_ACCOUNTS = [
         department_code="UBTH.PTP",
     ),
     DemoAccount(
+        # The fee-paying, fully online household-business procedures go to this department.
+        username="chuyenvienkh",
+        full_name="Võ Thị Giang",
+        email="chuyenvienkh@example.phuyen.gov.vn",
+        role=Role.SPECIALIST,
+        agency_code="000.00.21.H45",
+        department_code="UBTH.PTCKH",
+    ),
+    DemoAccount(
         username="lanhdao",
         full_name="Phạm Thị Dung",
         email="lanhdao@example.phuyen.gov.vn",
@@ -101,16 +110,19 @@ def seed_demo() -> dict[str, int]:
     """
     # The catalogue app builds on this one, hence the late import.
     from dossiers.demo import seed_processing_demo
+    from eforms.demo import seed_eforms_demo
     from feedback.demo import seed_feedback_demo
     from payments.demo import seed_payments_demo
     from procedures import catalogue_io, demo_forms
     from procedures import services as procedure_services
     from procedures.models import Procedure
+    from signing.demo import seed_signing_demo
 
     if settings.PRODUCTION:
         raise RuntimeError("Demo data with public passwords must not be loaded in production.")
     catalogue = load_catalogue()
     counts = services.organisation_import(agencies=catalogue["agencies"])
+    counts["calendar_days_loaded"] = len(calendar_schedule.calendar_schedule_load().created)
     first_load = not Procedure.objects.exists()
     if first_load:
         # Attach the demo forms before publishing, so that version 1 already offers them.
@@ -120,6 +132,7 @@ def seed_demo() -> dict[str, int]:
         }
     counts |= catalogue_io.catalogue_import(data=catalogue, actor=None).as_dict()
     counts["forms_created"] = demo_forms.demo_forms_attach()
+    counts["eforms_created"] = seed_eforms_demo()
     if first_load:
         for procedure in Procedure.objects.all():
             if procedure_services.procedure_publish(procedure=procedure, actor=None):
@@ -128,6 +141,7 @@ def seed_demo() -> dict[str, int]:
     for account in DEMO_ACCOUNTS:
         if _ensure_account(account):
             counts["users_created"] += 1
+    counts["signing_keys_created"] = seed_signing_demo()  # before the dossiers: notices are signed
     counts["dossiers_created"] = _ensure_demo_dossiers()
     counts["dossiers_created"] += seed_processing_demo()
     counts["feedback_created"] = seed_feedback_demo()

@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -18,6 +19,11 @@ agency_code_validator = RegexValidator(
     r"^\d{3}\.\d{2,3}\.\d{2,3}\.[A-Z]\d{2}$",
     _("Agency codes have the form NNN.NN.NN.Hnn, e.g. 000.00.01.H45."),
 )
+
+
+class SuccessionKind(models.TextChoices):
+    RENAMED = "renamed", _("Renamed")
+    MERGED = "merged", _("Merged into")
 
 
 class Agency(models.Model):
@@ -49,7 +55,46 @@ class Agency(models.Model):
     bank_account_number = models.CharField(_("bank account number"), max_length=40, blank=True)
     bank_account_name = models.CharField(_("bank account holder"), max_length=255, blank=True)
     bank_name = models.CharField(_("bank"), max_length=255, blank=True)
+    # Decree 123/2020/NĐ-CP: a fee receipt names the collecting body's tax code and carries the
+    # form symbol and series the body registered for its receipts.
+    tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
+    fee_receipt_form = models.CharField(
+        _("fee receipt form symbol"),
+        max_length=20,
+        blank=True,
+        help_text=_("The receipt form symbol registered with the tax office (Mẫu số)."),
+    )
+    fee_receipt_series = models.CharField(
+        _("fee receipt series"),
+        max_length=20,
+        blank=True,
+        help_text=_("The receipt series registered with the tax office (Ký hiệu)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
+    # Two-tier local government (from 1/7/2025): an agency renamed or merged into another one
+    # keeps its row, so the dossiers filed with it keep their agency and can name its successor.
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text=_("The agency that took over this one's tasks (renamed or merged into)."),
+    )
+    succession_kind = models.CharField(
+        _("kind of succession"), max_length=10, choices=SuccessionKind.choices, blank=True
+    )
+    succession_effective_on = models.DateField(_("succession effective on"), null=True, blank=True)
+    catalogue_moved_at = models.DateTimeField(_("catalogue moved at"), null=True, blank=True)
+    catalogue_moved_by = models.ForeignKey(
+        "User",
+        verbose_name=_("catalogue moved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     history = HistoricalRecords()
 
@@ -57,9 +102,46 @@ class Agency(models.Model):
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(successor=models.F("pk")), name="agency_not_own_successor"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(successor__isnull=True, succession_kind="")
+                | models.Q(successor__isnull=False, succession_effective_on__isnull=False)
+                & ~models.Q(succession_kind=""),
+                name="agency_succession_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.successor_id is None:
+            if self.succession_kind or self.succession_effective_on:
+                raise ValidationError({"successor": _("Choose the successor agency.")})
+            return
+        errors = {}
+        if not self.succession_kind:
+            errors["succession_kind"] = _("Say whether the agency was renamed or merged.")
+        if self.succession_effective_on is None:
+            errors["succession_effective_on"] = _("Give the date the succession took effect.")
+        if self.pk is not None and self.successor_id == self.pk:
+            errors["successor"] = _("An agency cannot succeed itself.")
+        elif self.pk is not None and self.successor is not None:
+            # Walk the successor's chain: reaching this agency again would be a loop.
+            seen: set[int] = {self.pk}
+            step: Agency | None = self.successor
+            while step is not None:
+                if step.pk in seen:
+                    errors["successor"] = _("This successor leads back to the agency itself.")
+                    break
+                seen.add(step.pk)
+                step = step.successor
+        if errors:
+            raise ValidationError(errors)
 
 
 class Department(models.Model):
@@ -242,7 +324,7 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("sent by"), max_length=10, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -282,3 +364,54 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} → {self.recipient} ({self.get_status_display()})"
+
+
+class Heartbeat(models.Model):
+    """When a part of the portal last showed it is alive, for the health check and metrics.
+
+    ``beat`` is refreshed by the beat that holds the lock at every tick; ``task:<name>`` by each
+    run of a task on a worker.
+    """
+
+    name = models.CharField(_("name"), max_length=200, primary_key=True)
+    seen_at = models.DateTimeField(_("last seen"))
+    started_at = models.DateTimeField(_("running since"))
+    host = models.CharField(_("host"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExternalIdentity(models.Model):
+    """A person's identity at an OpenID Connect provider (VNeID), linked to their account."""
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="external_identities",
+    )
+    issuer = models.CharField(_("identity provider"), max_length=255)
+    subject = models.CharField(_("identifier at the provider"), max_length=255)
+    linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
+    last_sign_in_at = models.DateTimeField(_("last signed in at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("electronic identity link")
+        verbose_name_plural = _("electronic identity links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="external_identity_unique_subject"
+            ),
+            # One identity per provider and account: a second one means another person.
+            models.UniqueConstraint(
+                fields=["issuer", "user"], name="external_identity_one_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.issuer}"

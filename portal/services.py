@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.contrib.auth.models import Group
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from .models import Agency, Department, User
 from .roles import Role
+
+# A sign-up sent twice (a double click, a resend after a slow answer) within this time finds
+# the account the first one created.
+REPEATED_SIGN_UP_WINDOW = timedelta(minutes=10)
+
+
+class AccountExistsError(Exception):
+    """The national ID, mobile number or e-mail was taken by another account meanwhile."""
 
 
 @transaction.atomic
 def citizen_register(
     *, full_name: str, national_id: str, password: str, email: str = "", phone: str = ""
 ) -> User:
-    """Create a citizen account. The national ID number doubles as the username."""
+    """Create a citizen account. The national ID number doubles as the username.
+
+    The same sign-up arriving twice at once (both pass the form's checks, one insert wins)
+    returns the account to both; any other clash raises AccountExistsError.
+    """
     user = User(
         username=national_id,
         full_name=full_name.strip(),
@@ -22,9 +38,34 @@ def citizen_register(
         phone=phone,
     )
     user.set_password(password)
-    user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        user.full_clean(exclude=["password"])
+        with transaction.atomic():
+            user.save()
+    except (ValidationError, IntegrityError) as error:
+        earlier = _same_sign_up(user=user, password=password)
+        if earlier is not None:
+            return earlier
+        if isinstance(error, IntegrityError):
+            raise AccountExistsError from error
+        raise
     return user
+
+
+def _same_sign_up(*, user: User, password: str) -> User | None:
+    """The account just created from the very same details, password included, if any."""
+    earlier = User.objects.filter(
+        national_id=user.national_id,
+        date_joined__gte=timezone.now() - REPEATED_SIGN_UP_WINDOW,
+    ).first()
+    same = earlier is not None and (earlier.full_name, earlier.email, earlier.phone) == (
+        user.full_name,
+        user.email,
+        user.phone,
+    )
+    if earlier is None or not same or not earlier.check_password(password):
+        return None
+    return earlier
 
 
 @transaction.atomic
@@ -140,7 +181,29 @@ def organisation_import(*, agencies: list[dict]) -> dict[str, int]:
         if not progressed:
             missing = sorted({item["parent_code"] for item in pending})
             raise ValueError(f"Unknown parent agency codes: {missing}")
+    # Successions once every agency exists: a successor may come later in the data.
+    for item in agencies:
+        if "successor_code" in item:
+            _import_succession(by_code[item["code"]], item, by_code, counts)
     return counts
+
+
+def _import_succession(
+    agency: Agency, item: dict, by_code: dict[str, Agency], counts: dict[str, int]
+) -> None:
+    code = item["successor_code"]
+    successor = by_code.get(code) or Agency.objects.filter(code=code).first()
+    if successor is None:
+        raise ValueError(f"Unknown successor agency code: {code}")
+    values = {
+        "successor": successor,
+        "succession_kind": item.get("succession_kind", "merged"),
+        "succession_effective_on": date.fromisoformat(item["succession_effective_on"]),
+    }
+    if _apply_changes(agency, values):
+        agency.full_clean()
+        agency.save()
+        counts["agencies_updated"] += 1
 
 
 def _import_departments(agency: Agency, departments: list[dict], counts: dict[str, int]) -> None:

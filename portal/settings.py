@@ -13,6 +13,10 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal.client_address import parse_trusted_proxies
+from portal.security_headers import PERMISSIONS_POLICY as PORTAL_PERMISSIONS_POLICY
+from portal.security_headers import content_security_policy
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -53,15 +57,32 @@ INSTALLED_APPS = [
     "two_factor",
     "axes",
     "simple_history",
+    "ninja",
+    "csp",
+    "pgtrigger",
     "procedures",
     "dossiers",
     "payments",
     "feedback",
     "reporting",
+    "opendata",
+    "audit",
+    "signing",
+    "documents",
+    "eforms",
+    "privacy",
+    "bookings",
 ]
 
 MIDDLEWARE = [
+    # First: no NUL character from a request reaches anything else (portal/middleware_input.py).
+    "portal.middleware_input.InputCleaningMiddleware",
+    # Then: every log record of the request carries its id.
+    "portal.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (portal/security_headers.py).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.PortalLanguageMiddleware",
@@ -70,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.session_lifetime.SessionLifetimeMiddleware",
     "portal.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -120,15 +142,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer gives the 503 page after this many seconds instead of
+    # holding the worker until the proxy gives up (libpq's own default is to wait forever).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL", default="")
+if PRODUCTION:
+    # No default: without Redis, tasks would run inside requests and each process would keep
+    # its own rate limits and cache (docs/production.md).
+    REDIS_URL = env.str("REDIS_URL")
+    if not REDIS_URL:
+        raise ImproperlyConfigured("REDIS_URL must be set in production.")
+else:
+    REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds to wait for Redis to accept a connection and to answer: a Redis that is down must
+# cost a page a moment, not the proxy's timeout (the cache then works in the process).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
+# Keys of this portal in Redis: the cache's and the beat lock's.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="dvc")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, falling back to the process's memory during an outage.
+            "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="dvc"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -141,6 +186,8 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses locked-out accounts and addresses before anything else.
     "axes.backends.AxesStandaloneBackend",
     "portal.auth_backends.IdentifierBackend",
+    # Sessions opened by single sign-on (portal/sso/): never authenticates a password.
+    "portal.auth_backends.ProviderSignInBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,15 +208,62 @@ TWO_FACTOR_PATCH_ADMIN = False
 TWO_FACTOR_REMEMBER_COOKIE_AGE = None
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Cổng DVC tỉnh")
 
-# Failed logins are throttled per account and, separately, per client address.
+# The reverse proxies in front of gunicorn: addresses or networks, comma-separated (e.g.
+# "172.16.0.0/12"). Behind them the client's address is read from X-Forwarded-For
+# (portal/client_address.py) by the log-in throttle, the rate limits, the payment gateway and
+# gunicorn's access log alike; from anywhere else X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    parse_trusted_proxies(TRUSTED_PROXIES)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+if env.str("PROXY_COUNT", default="").strip() not in ("", "0"):
+    raise ImproperlyConfigured(
+        "PROXY_COUNT is no longer read: list the reverse proxies' addresses or networks in "
+        "TRUSTED_PROXIES instead (e.g. TRUSTED_PROXIES=172.16.0.0/12)."
+    )
+
+# Failed log-ins (portal/login_throttle.py): an account from one client address is locked
+# after AXES_FAILURE_LIMIT failures, a client address after AXES_ADDRESS_FAILURE_LIMIT
+# failures on any accounts; nobody can lock out another address.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "portal.login_throttle.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
+AXES_USERNAME_CALLABLE = "portal.login_throttle.account_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/account/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Password-reset requests per client address per hour (each may send an e-mail).
+PASSWORD_RESET_RATE_LIMIT = env.int("PASSWORD_RESET_RATE_LIMIT", default=5)
+
+# Single sign-on for citizens through an OpenID Connect provider such as VNeID (portal/sso/,
+# docs/production.md §"Single sign-on"). Off unless switched on with an issuer and a client:
+# only then does the log-in page offer the button. Staff never sign in this way.
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+# The provider's issuer; its endpoints and signing keys are read from
+# <issuer>/.well-known/openid-configuration.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid profile email phone")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+# The claims carrying the person's identity (names as agreed with the provider).
+OIDC_NATIONAL_ID_CLAIM = env.str("OIDC_NATIONAL_ID_CLAIM", default="so_dinh_danh")
+OIDC_NAME_CLAIM = env.str("OIDC_NAME_CLAIM", default="name")
+OIDC_PHONE_CLAIM = env.str("OIDC_PHONE_CLAIM", default="phone_number")
+OIDC_EMAIL_CLAIM = env.str("OIDC_EMAIL_CLAIM", default="email")
+# How the client authenticates at the token endpoint: client_secret_post or client_secret_basic.
+OIDC_TOKEN_USE_BASIC_AUTH = (
+    env.str("OIDC_TOKEN_AUTH_METHOD", default="client_secret_post") == "client_secret_basic"
+)
+# Seconds to wait for the provider before telling the person it does not answer.
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=5.0)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "portal:oidc_callback"
 
 # --- Internationalisation ------------------------------------------------------------------
 
@@ -190,29 +284,48 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Dossier files: never under MEDIA_ROOT, served only by views that check who is asking.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
-# ...or, with a bucket named, on S3-compatible object storage (portal/storage.py). Objects stay
-# private (no ACL, no signed links handed out): views stream them after checking permissions.
-PRIVATE_STORAGE_BUCKET = env.str("PRIVATE_STORAGE_BUCKET", default="")
-PRIVATE_OBJECT_STORAGE: dict[str, object] = (
-    {
-        "bucket_name": PRIVATE_STORAGE_BUCKET,
-        "endpoint_url": env.str("PRIVATE_STORAGE_ENDPOINT_URL", default="") or None,
-        "region_name": env.str("PRIVATE_STORAGE_REGION", default="") or None,
-        "access_key": env.str("PRIVATE_STORAGE_ACCESS_KEY", default="") or None,
-        "secret_key": env.str("PRIVATE_STORAGE_SECRET_KEY", default="") or None,
-        "location": env.str("PRIVATE_STORAGE_PREFIX", default=""),
+# ...or, with buckets named, on S3-compatible object storage (portal/storage.py): required as
+# soon as the portal runs on more than one host. Public media (forms) and private files each
+# get a bucket; both stay private (no ACL, no signed links handed out): views stream them, the
+# private ones after checking who is asking. The server and keys are shared (OBJECT_STORAGE_*),
+# a PRIVATE_STORAGE_* value overrides its shared one.
+OBJECT_STORAGE_ENCRYPT = env.bool(
+    "OBJECT_STORAGE_ENCRYPT", default=env.bool("PRIVATE_STORAGE_ENCRYPT", default=False)
+)
+
+
+def _object_storage(area: str, bucket: str) -> dict[str, object]:
+    def value(name: str) -> str | None:
+        return env.str(f"{area}_STORAGE_{name}", default="") or (
+            env.str(f"OBJECT_STORAGE_{name}", default="") or None
+        )
+
+    if not bucket:
+        return {}
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": value("ENDPOINT_URL"),
+        "region_name": value("REGION"),
+        "access_key": value("ACCESS_KEY"),
+        "secret_key": value("SECRET_KEY"),
+        "location": env.str(f"{area}_STORAGE_PREFIX", default=""),
         "default_acl": None,
         "querystring_auth": True,
         "file_overwrite": False,
-        "object_parameters": {"ServerSideEncryption": "AES256"}
-        if env.bool("PRIVATE_STORAGE_ENCRYPT", default=False)
-        else {},
+        "object_parameters": {"ServerSideEncryption": "AES256"} if OBJECT_STORAGE_ENCRYPT else {},
     }
-    if PRIVATE_STORAGE_BUCKET
-    else {}
-)
+
+
+PRIVATE_STORAGE_BUCKET = env.str("PRIVATE_STORAGE_BUCKET", default="")
+PRIVATE_OBJECT_STORAGE = _object_storage("PRIVATE", PRIVATE_STORAGE_BUCKET)
+MEDIA_STORAGE_BUCKET = env.str("MEDIA_STORAGE_BUCKET", default="")
+MEDIA_OBJECT_STORAGE = _object_storage("MEDIA", MEDIA_STORAGE_BUCKET)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "portal.storage.MediaObjectStorage", "OPTIONS": MEDIA_OBJECT_STORAGE}
+        if MEDIA_OBJECT_STORAGE
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -255,7 +368,25 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    # Longer than the cache's: workers wait on the queue with BRPOP over this socket.
+    "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 5.0),
+}
+# A request hands a task over after its commit: with the broker down it gives up after one
+# more attempt (portal/tasks_sending.py logs it; the task's sweeper sends it later).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# No caller reads a task's result: storing it (and, with Redis, subscribing for it when the
+# task is sent) only makes the sender wait when Redis is down. A task may still ask for one.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = max(REDIS_SOCKET_TIMEOUT, 5.0)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # scripts/run.sh creates the folders.
     _CELERY_FOLDER = Path(env.str("CELERY_FILESYSTEM_FOLDER", default=str(VAR_DIR / "celery")))
@@ -264,9 +395,31 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_CELERY_FOLDER / "queue"),
         "control_folder": str(_CELERY_FOLDER / "control"),
     }
+# One beat in the whole deployment, guaranteed by a lock in Redis (portal/beat.py): a second
+# beat waits in standby and takes over within BEAT_LOCK_TTL_SECONDS when the first one dies.
+CELERY_BEAT_SCHEDULER = "portal.beat.SingleBeatScheduler"
+BEAT_LOCK_TTL_SECONDS = env.float("BEAT_LOCK_TTL_SECONDS", default=90.0)
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, int(BEAT_LOCK_TTL_SECONDS / 3))
+# /api/health/ answers 503 when beat or the workers fall silent (portal/heartbeats.py);
+# /api/health/live/ (load balancer, container checks) looks at this web process's own needs only.
+HEALTH_CHECK_WORKERS = env.bool("HEALTH_CHECK_WORKERS", default=PRODUCTION)
+HEALTH_BEAT_SILENT_AFTER = env.float(
+    "HEALTH_BEAT_SILENT_AFTER", default=3 * CELERY_BEAT_MAX_LOOP_INTERVAL + 30
+)
+# Prometheus metrics at /api/metrics/ (portal/metrics.py): for these networks, or with the token
+# as "Authorization: Bearer …" from anywhere.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The most frequent periodic tasks run every minute or so.
+HEALTH_WORKER_SILENT_AFTER = env.float("HEALTH_WORKER_SILENT_AFTER", default=600.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "render-pending-notices": {
         "task": "dossiers.tasks.render_pending_notices",
+        "schedule": 300.0,
+    },
+    # Fee receipts, result files and reports still to sign (lost task, key installed since).
+    "issue-pending-signed-documents": {
+        "task": "signing.tasks.issue_pending_documents",
         "schedule": 300.0,
     },
     "clear-expired-sessions": {
@@ -283,6 +436,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "refresh-report-rollup": {
         "task": "reporting.tasks.refresh_report_rollup",
         "schedule": crontab(minute=5, hour=1),
+    },
+    # The open-data downloads (/du-lieu-mo/), after the rollup has counted yesterday.
+    "regenerate-open-data": {
+        "task": "opendata.tasks.regenerate_open_data",
+        "schedule": crontab(minute=45, hour=1),
     },
     # The day after a reporting period ends: prepare its province report and e-mail it.
     "reports-at-period-end": {
@@ -319,6 +477,11 @@ OFFICE_HOURS = [
         part.split("-") for part in env.list("OFFICE_HOURS", default=["07:30-11:30", "13:00-17:00"])
     )
 ]
+# Desk appointments (bookings/): slots cut from OFFICE_HOURS, places per slot unless the desk
+# sets its own, and how many working days ahead citizens may book.
+BOOKING_SLOT_MINUTES = env.int("BOOKING_SLOT_MINUTES", default=30)
+BOOKING_SLOT_CAPACITY = env.int("BOOKING_SLOT_CAPACITY", default=2)
+BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=10)
 # Limits of the files attached to a dossier.
 DOSSIER_MAX_FILE_MB = env.int("DOSSIER_MAX_FILE_MB", default=10)
 DOSSIER_MAX_TOTAL_MB = env.int("DOSSIER_MAX_TOTAL_MB", default=50)
@@ -326,19 +489,49 @@ DOSSIER_MAX_TOTAL_MB = env.int("DOSSIER_MAX_TOTAL_MB", default=50)
 ONLINE_HALVING_ENABLED = env.bool("ONLINE_HALVING_ENABLED", default=True)
 # Place name in the date line of official notices ("Phú Yên, ngày ... tháng ... năm ...").
 PORTAL_PLACE_NAME = env.str("PORTAL_PLACE_NAME", default="Phú Yên")
+# Which set of one-stop forms the notices follow: "2025" (Decree 118/2025/NĐ-CP, Circular
+# 03/2025/TT-VPCP) or "2018" (Decree 61/2018/NĐ-CP, Circular 01/2018/TT-VPCP) where a province
+# still applies it. See docs/legal-basis.md.
+NOTICE_FORM_SET = env.str("NOTICE_FORM_SET", default="2025")
+if NOTICE_FORM_SET not in ("2018", "2025"):
+    raise ImproperlyConfigured("NOTICE_FORM_SET must be 2018 or 2025.")
 # Public lookups by dossier code allowed per client address per minute.
 LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=30)
+# Public API (/api/v1/): requests per client address per minute without a partner key (a key
+# has its own limit, set in the admin). Lists give NINJA_PAGINATION_PER_PAGE items by default.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+# Seconds the API keeps a rendered catalogue list in the cache (dropped at once when the
+# catalogue is edited; opendata/answers.py); the answers' own max-age. 0: no cache.
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=300)
+NINJA_PAGINATION_PER_PAGE = 50
+# The licence printed in every open-data download (/du-lieu-mo/).
+OPEN_DATA_LICENCE = env.str(
+    "OPEN_DATA_LICENCE",
+    default="Creative Commons Attribution 4.0 (CC BY 4.0), "
+    "https://creativecommons.org/licenses/by/4.0/",
+)
+NINJA_PAGINATION_MAX_LIMIT = 200
 # Feedback (phản ánh, kiến nghị), the public Q&A and ratings (feedback/).
 FEEDBACK_ANSWER_WORKING_DAYS = env.int("FEEDBACK_ANSWER_WORKING_DAYS", default=3)
 FEEDBACK_REMINDER_WORKING_HOURS = env.int("FEEDBACK_REMINDER_WORKING_HOURS", default=8)
 FEEDBACK_MAX_REOPENS = env.int("FEEDBACK_MAX_REOPENS", default=1)
 FEEDBACK_MAX_FILE_MB = env.int("FEEDBACK_MAX_FILE_MB", default=5)
 FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=5)  # submissions per IP per hour
-# Public address of the portal, for links in e-mails, SMS and QR codes.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Public address of the portal, for links in e-mails, SMS and QR codes, and the sandbox
+# gateway's address below. Without it, the address `make run HOST=… PORT=…` serves (HOST and PORT
+# in the environment of runserver, the worker and seed_demo alike; a wildcard HOST gives
+# 127.0.0.1). Production sets it to the public https address.
+_RUN_HOST = env.str("HOST", default="")
+PORTAL_BASE_URL = env.str(
+    "PORTAL_BASE_URL",
+    default="http://{host}:{port}".format(
+        host=_RUN_HOST if _RUN_HOST not in ("", "0.0.0.0", "::") else "127.0.0.1",  # noqa: S104
+        port=env.int("PORT", default=8000),
+    ),
+).rstrip("/")
 PORTAL_NAME = env.str("PORTAL_NAME", default="Cổng dịch vụ công tỉnh Phú Yên")
 PORTAL_OPERATOR = {
-    "name": env.str("PORTAL_OPERATOR_NAME", default="Sở Thông tin và Truyền thông tỉnh Phú Yên"),
+    "name": env.str("PORTAL_OPERATOR_NAME", default="Sở Khoa học và Công nghệ tỉnh Phú Yên"),
     "address": env.str(
         "PORTAL_OPERATOR_ADDRESS", default="Số 62 Lê Duẩn, phường 7, TP. Tuy Hòa, tỉnh Phú Yên"
     ),
@@ -351,34 +544,85 @@ BENCH_VIEWS_ENABLED = env.bool("BENCH_VIEWS_ENABLED", default=False)
 
 # --- Security ------------------------------------------------------------------------------
 
+# Idle limits (portal/session_lifetime.py): shared desk PCs end staff sessions soon.
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+STAFF_SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool(
+    "STAFF_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True
+)
+CITIZEN_SESSION_IDLE_MINUTES = env.int("CITIZEN_SESSION_IDLE_MINUTES", default=7 * 24 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere; forms post here and to the payment gateway only.
+# CSP_REPORT_URI: where browsers send violation reports (empty: none sent).
+CONTENT_SECURITY_POLICY = content_security_policy(
+    payment_url=env.str("VNPAY_PAY_URL", default=""),
+    report_uri=env.str("CSP_REPORT_URI", default=""),
+)
+PERMISSIONS_POLICY = PORTAL_PERMISSIONS_POLICY
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/live/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# One JSON object per line in production (LOG_FORMAT=json), readable lines elsewhere; every
+# record carries the id of the request (or task) it belongs to (portal/observability.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "portal.observability.RequestIdFilter"},
+        "one_line": {"()": "portal.observability.OneLineSecurityFilter"},
+        "refusal_without_traceback": {"()": "portal.log_filters.RefusalWithoutTraceback"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # 403 answers in one line, without the PermissionDenied traceback.
+        "django.request": {"filters": ["refusal_without_traceback"]},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Scanners' unknown Host headers: one line each, never a traceback.
+        "django.security.DisallowedHost": {"filters": ["one_line"], "level": "WARNING"},
     },
 }
+
+# Error reports (portal/error_reports.py): personal data is scrubbed before anything is sent.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from portal import error_reports
+
+    error_reports.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+# Mails to these on server errors, beside the tracker (name:address, comma-separated).
+ADMINS = [
+    tuple(item.split(":", 1)) if ":" in item else (item, item)
+    for item in env.list("ADMINS", default=[])
+]
 
 # --- Notifications (portal/notifications) -------------------------------------------------
 
@@ -388,20 +632,48 @@ NOTIFICATION_RETRY_WINDOW_HOURS = env.float("NOTIFICATION_RETRY_WINDOW_HOURS", d
 NOTIFICATION_MAX_BACKOFF_SECONDS = env.int("NOTIFICATION_MAX_BACKOFF_SECONDS", default=3600)
 NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=200)
 # SMS_BACKEND=file appends one JSON line per message here.
-SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms.log")
+# A pathlib.Path: env.path() would give an environ.Path, which has no parent folder to create.
+SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log")))
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10)
+# True when the gateway drops a second request with a "reference" it has already taken: an
+# SMS whose answer timed out is then sent again (the gateway answers the first one's id);
+# otherwise it is taken as sent, since sending again could reach the person twice.
+SMS_GATEWAY_DEDUPLICATES = env.bool("SMS_GATEWAY_DEDUPLICATES", default=False)
 
 # --- Reports (reporting/) -------------------------------------------------------------------
 
 # "decree09": six-monthly data from 15/12 of the previous year to 14/6, and to 14/12 (Decree
 # 09/2019 art. 12); "calendar": calendar halves and years.
 REPORT_PERIOD_CONVENTION = env.str("REPORT_PERIOD_CONVENTION", default="decree09")
+# A report still waiting this long after it was requested is sent to the workers again (its
+# task was lost to a broker outage); beat looks every REPORT_SWEEP_INTERVAL_SECONDS.
+REPORT_RESEND_AFTER_SECONDS = env.float("REPORT_RESEND_AFTER_SECONDS", default=120.0)
+CELERY_BEAT_SCHEDULE["resend-pending-reports"] = {
+    "task": "reporting.tasks.resend_pending_reports",
+    "schedule": env.float("REPORT_SWEEP_INTERVAL_SECONDS", default=120.0),
+}
 # Who receives the province report, prepared the day after each period ends.
 REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])
-# The issuing body in the header of province and sector reports.
+# The issuing body in the header of province and sector reports: the Department of Science and
+# Technology, into which the Department of Information and Communications merged (1/3/2025).
 REPORT_ISSUER = env.str(
-    "REPORT_ISSUER", default=f"Sở Thông tin và Truyền thông tỉnh {PORTAL_PLACE_NAME}"
+    "REPORT_ISSUER", default=f"Sở Khoa học và Công nghệ tỉnh {PORTAL_PLACE_NAME}"
 )
+# Whom the six-monthly and annual reports are addressed to ("Kính gửi", the "Như trên" of
+# the recipients block).
+REPORT_ADDRESSEE = env.str("REPORT_ADDRESSEE", default=f"Ủy ban nhân dân tỉnh {PORTAL_PLACE_NAME}")
+
+# --- Catalogue import (procedures/) ---------------------------------------------------------
+
+# An uploaded catalogue still waiting this long is sent to the workers again (its task was lost
+# to a broker outage); beat looks every CATALOGUE_IMPORT_SWEEP_INTERVAL_SECONDS.
+CATALOGUE_IMPORT_RESEND_AFTER_SECONDS = env.float(
+    "CATALOGUE_IMPORT_RESEND_AFTER_SECONDS", default=120.0
+)
+CELERY_BEAT_SCHEDULE["resend-pending-catalogue-imports"] = {
+    "task": "procedures.tasks.resend_pending_catalogue_imports",
+    "schedule": env.float("CATALOGUE_IMPORT_SWEEP_INTERVAL_SECONDS", default=120.0),
+}
 # --- Payments (payments/) -------------------------------------------------------------------
 
 # The built-in sandbox gateway plays the bank's side of the VNPay protocol on this server: on by
@@ -414,10 +686,20 @@ if PRODUCTION and PAYMENT_SANDBOX_ENABLED and not env.bool("PAYMENT_SANDBOX_FORC
     )
 # VNPay merchant terminal and secret; production has no default (online payment stays off).
 VNPAY_TMN_CODE = env.str("VNPAY_TMN_CODE", default="DVCSBX01" if PAYMENT_SANDBOX_ENABLED else "")
+# The demo sandbox's secret is in this source, so anyone can sign with it: only the embedded
+# demo and tests may use it. Production (even with the sandbox forced) needs its own secret.
+PUBLIC_VNPAY_HASH_SECRETS = frozenset({"sandbox-hash-secret-not-for-production"})
 VNPAY_HASH_SECRET = env.str(
     "VNPAY_HASH_SECRET",
-    default="sandbox-hash-secret-not-for-production" if PAYMENT_SANDBOX_ENABLED else "",
+    default="sandbox-hash-secret-not-for-production"
+    if PAYMENT_SANDBOX_ENABLED and not PRODUCTION
+    else "",
 )
+if PRODUCTION and VNPAY_HASH_SECRET in PUBLIC_VNPAY_HASH_SECRETS:
+    raise ImproperlyConfigured(
+        "VNPAY_HASH_SECRET is the demo sandbox's public secret: signatures made with it prove "
+        "nothing. Set the merchant's own secret (a staging sandbox needs a private one too)."
+    )
 # Empty with the sandbox on: the sandbox's own pages and API on this server.
 VNPAY_PAY_URL = env.str("VNPAY_PAY_URL", default="")
 VNPAY_API_URL = env.str(
@@ -435,9 +717,36 @@ PAYMENT_SANDBOX_IPN_URL = env.str("PAYMENT_SANDBOX_IPN_URL", default="")
 # queried at the gateway (querydr) by the reconciliation task.
 PAYMENT_EXPIRE_MINUTES = env.int("PAYMENT_EXPIRE_MINUTES", default=15)
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=20)
+# Payments closed without money (failed, cancelled, expired) are asked about again, at most
+# every PAYMENT_RECHECK_MINUTES, for this many hours: a late confirmation is still recorded.
+PAYMENT_LATE_CONFIRMATION_HOURS = env.int("PAYMENT_LATE_CONFIRMATION_HOURS", default=24)
+PAYMENT_RECHECK_MINUTES = env.int("PAYMENT_RECHECK_MINUTES", default=60)
+
+# Walks the whole audit chain (audit/chain.py) and e-mails IT staff when a row is broken.
+# Reminders of tomorrow's desk appointments (one per booking, whatever the number of runs).
+CELERY_BEAT_SCHEDULE["send-booking-reminders"] = {
+    "task": "bookings.tasks.send_booking_reminders",
+    "schedule": crontab(minute=5),
+}
+
+CELERY_BEAT_SCHEDULE["verify-audit-chain"] = {
+    "task": "audit.tasks.verify_audit_chain",
+    "schedule": crontab(minute=45, hour=2),
+}
+
 CELERY_BEAT_SCHEDULE["reconcile-pending-payments"] = {
     "task": "payments.tasks.reconcile_pending_payments",
     "schedule": 600.0,
+}
+# Online refunds still requested this long after they were sent (broker down, gateway
+# unreachable) are sent again by the refund sweeper; a failed attempt waits 2, 4, 8 … minutes
+# up to the maximum, and the desk is alerted after the given number of attempts.
+PAYMENT_REFUND_SWEEP_MINUTES = env.int("PAYMENT_REFUND_SWEEP_MINUTES", default=5)
+PAYMENT_REFUND_MAX_DELAY_MINUTES = env.int("PAYMENT_REFUND_MAX_DELAY_MINUTES", default=360)
+PAYMENT_REFUND_ALERT_AFTER_ATTEMPTS = env.int("PAYMENT_REFUND_ALERT_AFTER_ATTEMPTS", default=3)
+CELERY_BEAT_SCHEDULE["sweep-refunds"] = {
+    "task": "payments.tasks.sweep_refunds",
+    "schedule": 120.0,
 }
 
 # --- Deadline scan (dossiers/deadlines.py) ------------------------------------------------
@@ -457,3 +766,18 @@ NATIONAL_SYNC_TIMEOUT = env.float("NATIONAL_SYNC_TIMEOUT", default=30)
 # Attempts per batch within a run, the first pause between them (doubling each time).
 NATIONAL_SYNC_ATTEMPTS = env.int("NATIONAL_SYNC_ATTEMPTS", default=4)
 NATIONAL_SYNC_BACKOFF_SECONDS = env.float("NATIONAL_SYNC_BACKOFF_SECONDS", default=5)
+
+# --- Signed documents (signing/) -----------------------------------------------------------
+
+# PKCS#12 keys "<agency code>.p12"; passwords in SIGNING_PASSWORD_<CODE> or "<code>.pass" beside
+# them. Keep this folder outside the web root, readable by the portal's user only.
+SIGNING_KEYS_DIR = env.path("SIGNING_KEYS_DIR", default=str(BASE_DIR / "var" / "signing"))
+# The key used by an agency without one of its own (the portal operator's); empty: none.
+SIGNING_DEFAULT_KEY = env.str("SIGNING_DEFAULT_KEY", default="portal")
+# PEM files of the roots that verification trusts (the national root CA of Vietnam...).
+SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
+# An RFC 3161 timestamp server: signatures become PAdES B-LT (timestamp + validation data).
+SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
+SIGNING_TSA_TIMEOUT = env.float("SIGNING_TSA_TIMEOUT", default=10)
+# The largest PDF the public verification page accepts.
+SIGNING_VERIFY_MAX_BYTES = env.int("SIGNING_VERIFY_MAX_BYTES", default=20 * 1024 * 1024)

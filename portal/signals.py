@@ -12,9 +12,20 @@ from django.dispatch import receiver
 from .roles import Role
 
 # What provincial IT staff manage in the admin: everything in these apps...
-IT_ADMIN_FULL_APPS = ["portal", "procedures", "reporting", "axes", "otp_totp", "otp_static"]
+IT_ADMIN_FULL_APPS = [
+    "portal",
+    "procedures",
+    "eforms",
+    "reporting",
+    "opendata",
+    "privacy",  # citizens' correction requests, answered here
+    "bookings",  # places per desk slot
+    "axes",
+    "otp_totp",
+    "otp_static",
+]
 # ...and may look at (but not change) in these.
-IT_ADMIN_VIEW_APPS = ["dossiers", "payments", "feedback", "auth"]
+IT_ADMIN_VIEW_APPS = ["dossiers", "payments", "feedback", "auth", "audit", "signing"]
 
 
 @receiver(post_migrate)

@@ -5,26 +5,29 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.models import User
+from portal.models import Agency, User
 
 from . import services
-from .catalogue_io import (
-    CatalogueImportError,
-    catalogue_export,
-    catalogue_export_csv,
-    catalogue_import,
-    catalogue_read_json,
+from .catalogue_io import catalogue_export, catalogue_export_csv
+from .catalogue_move import CatalogueMoveError, catalogue_move_preview, catalogue_move_to_successor
+from .models import (
+    CatalogueImport,
+    FeeItem,
+    InterAgencyStep,
+    Procedure,
+    ProcedureVersion,
+    RequiredDocument,
+    Sector,
 )
-from .models import FeeItem, InterAgencyStep, Procedure, ProcedureVersion, RequiredDocument, Sector
 
 
 def staff_actor(request: HttpRequest) -> User:
@@ -42,7 +45,15 @@ class SectorAdmin(admin.ModelAdmin):
 class RequiredDocumentInline(admin.TabularInline):
     model = RequiredDocument
     extra = 0
-    fields = ["position", "name", "copies", "form", "is_required", "template_file"]
+    fields = [
+        "position",
+        "name",
+        "copies",
+        "form",
+        "is_required",
+        "must_be_signed",
+        "template_file",
+    ]
 
 
 class FeeItemInline(admin.TabularInline):
@@ -99,10 +110,6 @@ class CatalogueUploadForm(forms.Form):
         if upload.size > self.MAX_SIZE:
             raise forms.ValidationError(_("The file is larger than 10 MB."))
         return upload
-
-
-# The first errors are enough to fix a file; a list of hundreds helps nobody.
-MAX_ERRORS_SHOWN = 20
 
 
 @admin.register(Procedure)
@@ -222,51 +229,117 @@ class ProcedureAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="procedures_procedure_import",
             ),
+            path(
+                "import/<str:pk>/",
+                self.admin_site.admin_view(self.import_progress_view),
+                name="procedures_procedure_import_progress",
+            ),
+            path(
+                "move-from/<str:agency_pk>/",
+                self.admin_site.admin_view(self.move_view),
+                name="procedures_procedure_move",
+            ),
             *super().get_urls(),
         ]
+
+    def move_view(self, request: HttpRequest, agency_pk: str) -> HttpResponse:
+        """Preview, then move, an agency's catalogue to its successor."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if not (agency_pk.isascii() and agency_pk.isdigit()):
+            raise Http404
+        agency = get_object_or_404(Agency, pk=int(agency_pk))
+        agency_list = reverse("admin:portal_agency_changelist")
+        try:
+            preview = catalogue_move_preview(agency=agency)
+        except CatalogueMoveError as err:
+            self.message_user(request, err.message, messages.ERROR)
+            return redirect(agency_list)
+        if request.method == "POST":
+            try:
+                moved = catalogue_move_to_successor(agency_id=agency.pk, actor=staff_actor(request))
+            except CatalogueMoveError as err:
+                self.message_user(request, err.message, messages.ERROR)
+                return redirect(agency_list)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d procedure moved from %(old)s to %(new)s.",
+                    "%(count)d procedures moved from %(old)s to %(new)s.",
+                    moved,
+                )
+                % {"count": moved, "old": preview.source.name, "new": preview.target.name},
+                messages.SUCCESS,
+            )
+            return redirect(agency_list)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Move the catalogue to the successor"),
+            "preview": preview,
+            "changelist_url": reverse("admin:procedures_procedure_changelist"),
+            "agency_list_url": agency_list,
+        }
+        return TemplateResponse(request, "admin/procedures/procedure/move.html", context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = CatalogueUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                data = catalogue_read_json(form.cleaned_data["file"])
-                report = catalogue_import(
-                    data=data,
-                    actor=request.user if isinstance(request.user, User) else None,
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except CatalogueImportError as error:
-                messages.error(
-                    request,
-                    ngettext(
-                        "Nothing was imported: the file has %(count)d problem.",
-                        "Nothing was imported: the file has %(count)d problems.",
-                        len(error.errors),
-                    )
-                    % {"count": len(error.errors)},
-                )
-                for message in error.errors[:MAX_ERRORS_SHOWN]:
-                    messages.error(request, message)
-                if len(error.errors) > MAX_ERRORS_SHOWN:
-                    messages.error(
-                        request,
-                        _("… and %(count)d more.")
-                        % {"count": len(error.errors) - MAX_ERRORS_SHOWN},
-                    )
-            else:
-                messages.success(request, report.summary())
-                if not report.dry_run:
-                    return redirect("admin:procedures_procedure_changelist")
+            # Only kept and queued here: a worker imports it (procedures/tasks.py).
+            job = services.catalogue_import_request(
+                upload=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+                actor=staff_actor(request),
+                language=translation.get_language() or "vi",
+            )
+            return redirect("admin:procedures_procedure_import_progress", pk=job.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Import catalogue"),
             "form": form,
             "changelist_url": reverse("admin:procedures_procedure_changelist"),
+            "recent": CatalogueImport.objects.filter(requested_by=staff_actor(request))[:10],
         }
         return TemplateResponse(request, "admin/procedures/procedure/import.html", context)
+
+    def import_progress_view(self, request: HttpRequest, pk: str) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        user = staff_actor(request)
+        jobs = CatalogueImport.objects.all()
+        if not user.is_superuser:  # each IT officer follows their own uploads
+            jobs = jobs.filter(requested_by=user)
+        job = get_object_or_404(jobs, pk=int(pk)) if pk.isascii() and pk.isdigit() else None
+        if job is None:
+            raise Http404
+        progress = services.catalogue_import_progress(job)
+        total, done = progress["total"], progress["done"]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import catalogue"),
+            "job": job,
+            "progress": progress,
+            "percent": int(done * 100 / total) if total else (100 if job.is_finished else 0),
+            "problems": job.errors,
+            "refused_message": ngettext(
+                "Nothing was imported: the file has %(count)d problem.",
+                "Nothing was imported: the file has %(count)d problems.",
+                len(job.errors),
+            )
+            % {"count": len(job.errors)},
+            "refresh_seconds": 2,
+            "import_url": reverse("admin:procedures_procedure_import"),
+            "changelist_url": reverse("admin:procedures_procedure_changelist"),
+        }
+        response = TemplateResponse(
+            request, "admin/procedures/procedure/import_progress.html", context
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 def _export_name(extension: str) -> str:

@@ -6,7 +6,9 @@ Two record formats are accepted, even mixed in one file:
   `processing_hours`, `fee_vnd`, `legal_basis`, documents with `copy_type` and `required`,
   channels as `truc_tiep` / `truc_tuyen` / `buu_chinh`;
 * our own export (`catalogue_export`): `processing_time` / `processing_unit`, `fees`, `steps`,
-  `return_methods`, documents with `form` and `is_required`, `is_published`.
+  `return_methods`, documents with `form` and `is_required`, `is_published`; a document's
+  `eform` is its application form filled online (the e-form definition, checked on import as
+  the admin checks it; `null` removes it, a document without the key keeps its own).
 
 An import is all or nothing: every record is checked before anything is written. A second
 import of the same file writes nothing at all: no new versions, no changed timestamps.
@@ -25,7 +27,7 @@ from typing import IO, Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,11 +81,28 @@ ErrorFn = Callable[[str, object], None]
 
 
 class CatalogueImportError(Exception):
-    """The file cannot be imported; `errors` names each record and field that is wrong."""
+    """The file cannot be imported; `errors` names each record and field that is wrong.
 
-    def __init__(self, errors: list[str]) -> None:
+    `problems` holds the same errors as rows (kind, record, code, field, message) for a table;
+    a problem of the whole file has no record.
+    """
+
+    def __init__(self, errors: list[str], problems: list[dict[str, Any]] | None = None) -> None:
         self.errors = errors
+        self.problems = problems or [
+            {"kind": "file", "record": None, "code": "", "field": "", "message": message}
+            for message in errors
+        ]
         super().__init__("\n".join(errors))
+
+
+# progress(phase, done, total): phase "checking" then "importing", over the procedure records.
+Progress = Callable[[str, int, int], None]
+CHECKING, IMPORTING = "checking", "importing"
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass
@@ -143,14 +162,19 @@ def catalogue_read_json(stream: IO[bytes] | IO[str]) -> dict[str, Any]:
 
 @transaction.atomic
 def catalogue_import(
-    *, data: dict[str, Any], actor: User | None, dry_run: bool = False
+    *,
+    data: dict[str, Any],
+    actor: User | None,
+    dry_run: bool = False,
+    progress: Progress = _no_progress,
 ) -> ImportReport:
     """Create or update sectors and procedures by code, and publish them: all or nothing.
 
     Raises CatalogueImportError, having written nothing, when any record is wrong. A procedure
     is published (frozen as a new version if its content changed) unless its record says
     `"is_published": false`. With `dry_run` the import runs and is then rolled back, so the
-    report tells what it would do.
+    report tells what it would do. `progress` is told how many procedure records are checked,
+    then written.
     """
     if not isinstance(data, dict):
         raise CatalogueImportError([_("The file must contain a JSON object.")])
@@ -167,22 +191,41 @@ def catalogue_import(
     known_sectors = set(Sector.objects.values_list("code", flat=True)) | {
         _text(item.get("code")) for item in sector_items if isinstance(item, dict)
     }
-    records = _check_procedures(procedure_items, known_sectors, errors)
+    records = _check_procedures(procedure_items, known_sectors, errors, progress)
     if errors.messages:
-        raise CatalogueImportError(errors.messages)
+        raise CatalogueImportError(errors.messages, errors.problems)
 
     report = ImportReport(dry_run=dry_run)
     sector_by_code, renamed_sector_ids = _write_sectors(sectors, report)
-    for record in records:
+    total = len(records)
+    for done, record in enumerate(records, start=1):
         _write_procedure(record, sector_by_code, renamed_sector_ids, actor, report)
+        if done % PROGRESS_EVERY == 0 or done == total:
+            progress(IMPORTING, done, total)
     if dry_run:
         transaction.set_rollback(True)
     return report
 
 
+# Progress is reported every this many records (and at the last one).
+PROGRESS_EVERY = 50
+
+
 class _Errors:
     def __init__(self) -> None:
         self.messages: list[str] = []
+        self.problems: list[dict[str, Any]] = []
+
+    def _add(self, kind: str, index: int, code: str, field_name: str, message: object) -> None:
+        self.problems.append(
+            {
+                "kind": kind,
+                "record": index,
+                "code": code,
+                "field": field_name,
+                "message": str(message),
+            }
+        )
 
     def sector(self, index: int, code: str) -> ErrorFn:
         def error(field_name: str, message: object) -> None:
@@ -190,6 +233,7 @@ class _Errors:
                 _("Sector %(code)s (record %(index)s): field %(field)s: %(message)s")
                 % {"code": code or "?", "index": index, "field": field_name, "message": message}
             )
+            self._add("sector", index, code, field_name, message)
 
         return error
 
@@ -199,6 +243,7 @@ class _Errors:
                 _("Procedure %(code)s (record %(index)s): field %(field)s: %(message)s")
                 % {"code": code or "?", "index": index, "field": field_name, "message": message}
             )
+            self._add("procedure", index, code, field_name, message)
 
         return error
 
@@ -284,7 +329,9 @@ def _check_sectors(items: list[Any], errors: _Errors) -> dict[str, dict[str, Any
     return sectors
 
 
-def _check_procedures(items: list[Any], known_sectors: set[str], errors: _Errors) -> list[_Record]:
+def _check_procedures(
+    items: list[Any], known_sectors: set[str], errors: _Errors, progress: Progress = _no_progress
+) -> list[_Record]:
     agencies = {agency.code: agency for agency in Agency.objects.all()}
     departments = {(d.agency_id, d.code): d for d in Department.objects.all()}
     records: list[_Record] = []
@@ -302,6 +349,8 @@ def _check_procedures(items: list[Any], known_sectors: set[str], errors: _Errors
         seen.add(code)
         if len(errors.messages) == before:
             records.append(record)
+        if index % PROGRESS_EVERY == 0 or index == len(items):
+            progress(CHECKING, index, len(items))
     return records
 
 
@@ -317,6 +366,9 @@ class _Record:
     steps: list[StepRow]
     is_published: bool
     absent: set[str] = field(default_factory=set)  # KEPT_WHEN_ABSENT fields the record omits
+    # E-form definitions by document name, for the documents whose record has an "eform" key
+    # (None: the document has no e-form); documents without the key keep theirs.
+    eforms: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
 
 def _check_procedure(
@@ -383,6 +435,7 @@ def _check_procedure(
     failed |= timing_failed
     fees = _fees(item, error)
     documents = _documents(item, error)
+    eforms = _eforms(item, error)
     steps = _steps(item, agencies, error)
 
     online_payment = item.get("online_payment_allowed")
@@ -439,6 +492,7 @@ def _check_procedure(
         steps=steps,
         is_published=is_published,
         absent=absent,
+        eforms=eforms,
     )
 
 
@@ -586,6 +640,35 @@ def _documents(item: dict[str, Any], error: ErrorFn) -> list[DocumentRow]:
     return rows
 
 
+def _eforms(item: dict[str, Any], error: ErrorFn) -> dict[str, dict[str, Any] | None]:
+    """The e-form of each document that has an "eform" key, checked as the admin checks it."""
+    from eforms.schema import validate_schema  # e-forms build on the catalogue
+
+    documents = item.get("documents")
+    if not isinstance(documents, list):
+        return {}  # reported by _documents
+    found: dict[str, dict[str, Any] | None] = {}
+    for number, document in enumerate(documents, start=1):
+        if not isinstance(document, dict) or "eform" not in document:
+            continue
+        definition = document["eform"]
+        where = f"documents[{number}].eform"
+        if definition is None:
+            found[_text(document.get("name"))] = None
+            continue
+        if not isinstance(definition, dict):
+            error(where, _("Give the e-form as a JSON object, or null for none."))
+            continue
+        try:
+            validate_schema(definition)
+        except ValidationError as problem:
+            for message in problem.messages:
+                error(where, message)
+            continue
+        found[_text(document.get("name"))] = definition
+    return found
+
+
 def _steps(item: dict[str, Any], agencies: dict[str, Agency], error: ErrorFn) -> list[StepRow]:
     rows: list[StepRow] = []
     try:
@@ -658,6 +741,7 @@ def _write_procedure(
         procedure = Procedure(**values)
         procedure.save()
         changed = _sync_documents(procedure, record.documents, existing=[])
+        _sync_eforms(procedure, record.eforms)
         _sync_fees(procedure, record.fees, existing=[])
         _sync_steps(procedure, record.steps, existing=[])
     else:
@@ -673,6 +757,7 @@ def _write_procedure(
             [
                 bool(fields),
                 _sync_documents(procedure, record.documents),
+                _sync_eforms(procedure, record.eforms),
                 _sync_fees(procedure, record.fees),
                 _sync_steps(procedure, record.steps),
             ]
@@ -739,6 +824,30 @@ def _sync_documents(
     return True
 
 
+def _sync_eforms(procedure: Procedure, wanted: dict[str, dict[str, Any] | None]) -> bool:
+    """Give each named document the e-form of the file (or none); False when nothing changed."""
+    if not wanted:
+        return False
+    from eforms.models import EForm
+
+    changed = False
+    for document in procedure.documents.filter(name__in=list(wanted)).select_related("eform"):
+        definition = wanted[document.name]
+        current = getattr(document, "eform", None)
+        if definition is None:
+            if current is not None:
+                current.delete()
+                changed = True
+        elif current is None:
+            EForm.objects.create(document=document, definition=definition)
+            changed = True
+        elif current.definition != definition:
+            current.definition = definition
+            current.save(update_fields=["definition", "updated_at"])
+            changed = True
+    return changed
+
+
 def _sync_fees(
     procedure: Procedure, wanted: list[FeeRow], existing: list[FeeItem] | None = None
 ) -> bool:
@@ -792,7 +901,11 @@ def _export_queryset(queryset: QuerySet[Procedure] | None) -> QuerySet[Procedure
     base = Procedure.objects.all() if queryset is None else queryset
     return (
         base.select_related("sector", "agency", "department", "current_version")
-        .prefetch_related("documents", "fees", "steps__agency")
+        .prefetch_related(
+            Prefetch("documents", queryset=RequiredDocument.objects.select_related("eform")),
+            "fees",
+            "steps__agency",
+        )
         .order_by("sector__position", "sector__code", "code")
     )
 
@@ -845,6 +958,8 @@ def _export_procedure(procedure: Procedure) -> dict[str, Any]:
                 "copies": document.copies,
                 "form": document.form,
                 "is_required": document.is_required,
+                # The application form filled online; publishing freezes it into the version.
+                "eform": _eform_of(document),
             }
             for document in procedure.documents.all()
         ],
@@ -861,6 +976,11 @@ def _export_procedure(procedure: Procedure) -> dict[str, Any]:
             for step in procedure.steps.all()
         ],
     }
+
+
+def _eform_of(document: RequiredDocument) -> dict[str, Any] | None:
+    eform = getattr(document, "eform", None)  # the reverse one-to-one raises when absent
+    return eform.definition if eform is not None else None
 
 
 class TextSink(Protocol):
@@ -887,6 +1007,7 @@ def catalogue_export_csv(queryset: QuerySet[Procedure] | None, file: TextSink) -
             _("Documents"),
             _("Published"),
             _("Current version"),
+            _("E-forms"),
         ]
     )
     count = 0
@@ -917,6 +1038,7 @@ def catalogue_export_csv(queryset: QuerySet[Procedure] | None, file: TextSink) -
                 len(procedure.documents.all()),
                 _("yes") if procedure.is_published else _("no"),
                 procedure.current_version.number if procedure.current_version else "",
+                sum(1 for document in procedure.documents.all() if _eform_of(document)),
             ]
         )
         count += 1

@@ -253,6 +253,14 @@ class RequiredDocument(models.Model):
     copies = models.PositiveSmallIntegerField(_("copies"), default=1)
     form = models.CharField(_("form"), max_length=20, choices=Form.choices, default=Form.ORIGINAL)
     is_required = models.BooleanField(_("required"), default=True)
+    must_be_signed = models.BooleanField(
+        _("signed by the applicant"),
+        default=False,
+        help_text=_(
+            "Level 4: the applicant uploads this document as a PDF carrying their digital "
+            "signature; the portal checks it and shows the desk the result."
+        ),
+    )
     template_file = models.FileField(
         _("form to download"), upload_to="procedures/forms/%Y/", blank=True
     )
@@ -356,3 +364,60 @@ class ProcedureVersion(models.Model):
 
 
 DEFAULT_SAME_DAY_CUTOFF = time(15, 0)
+
+
+def _private_storage() -> object:
+    from portal.storage import private_storage
+
+    return private_storage
+
+
+class CatalogueImport(models.Model):
+    """An uploaded catalogue file, imported by a worker (procedures/catalogue_io.py).
+
+    The admin request only stores the file and queues the task; the progress page reads this
+    row. All or nothing: `errors` lists every problem of a file of which nothing was kept.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Nothing imported: the file has problems")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(
+        _("file"),
+        upload_to="catalogue-imports/%Y/%m/",
+        storage=_private_storage,  # type: ignore[arg-type]  # a lazy Storage
+        max_length=255,
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    dry_run = models.BooleanField(_("only checked, nothing saved"), default=False)
+    # The errors are written in the language of whoever uploaded the file.
+    language = models.CharField(_("language"), max_length=10, default="vi")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total = models.PositiveIntegerField(_("records"), null=True, blank=True)
+    # Counts and errors by record and field, written when the worker has finished.
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.REFUSED, self.Status.FAILED}

@@ -13,10 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal import numbers
 from portal.models import Agency
 
 from .models import (
@@ -38,20 +38,16 @@ from .usage import ProcedureUsage
 
 def format_vnd(amount: int | None) -> str:
     """1000000 -> '1.000.000 đ' (Vietnamese money is always grouped with dots)."""
-    if amount is None:
-        return ""
-    return f"{int(amount):,}".replace(",", ".") + " đ"
+    return numbers.format_vnd(amount)
 
 
 def format_count(value: int) -> str:
-    return f"{int(value):,}".replace(",", ".")
+    return numbers.format_number(int(value))
 
 
 def format_decimal(value: Decimal | str | int) -> str:
     """Decimal('7.50') -> '7,5' in Vietnamese, '7.5' in English; whole numbers without decimals."""
-    number = Decimal(value)
-    number = number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
-    return number_format(number)
+    return numbers.format_number(value)
 
 
 def _label(choices: Any, value: str | int) -> str:
@@ -354,7 +350,7 @@ def usage_display(usage: ProcedureUsage) -> UsageDisplay:
     if usage.on_time_rate is None:
         on_time = _("No dossier settled yet")
     else:
-        on_time = f"{format_decimal(usage.on_time_rate)}%"
+        on_time = numbers.format_percent(usage.on_time_rate)
     return UsageDisplay(
         received=dossier_count_text(usage.received),
         processed=dossier_count_text(usage.processed),

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import difflib
+import operator
 from dataclasses import dataclass, field
+from functools import lru_cache, reduce
+from typing import Any
 
-from django.db import connection
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from portal.models import Agency
 
 from .models import Procedure, ProcedureVersion, Sector, ServiceLevel
-from .text import search_key, search_terms
+from .text import search_terms
 
 AGENCY_LEVEL_PARAMS = {
     "tinh": Agency.Level.PROVINCE,
@@ -84,36 +97,158 @@ def _apply_filters(
     return procedures
 
 
-def _apply_query(procedures: QuerySet[Procedure], query: str) -> QuerySet[Procedure]:
-    terms = search_terms(query)
-    for term in terms:
-        # A trigram GIN index on search_text serves these LIKE '%term%' on PostgreSQL.
-        procedures = procedures.filter(search_text__contains=term)
-    key = search_key(query)
-    return procedures.annotate(
-        match_rank=Case(
-            When(code=query.strip(), then=Value(0)),
-            When(search_text__contains=f" {key}", then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        )
+# --- Search ---------------------------------------------------------------------------------
+#
+# A query is a few Vietnamese syllables ("giay khai sinh"), compared without diacritics with the
+# procedure's `search_text` ("1.001193 thu tuc dang ky khai sinh"). Each word must match a whole
+# syllable ("ho" is not "cho"); codes and numbers may match any part of a code. A procedure is
+# listed when it has every word, or all but one in three with two of them side by side (so
+# "giay khai sinh" also finds "Đăng ký khai sinh", not "giấy phép khai thác"); more words
+# matched ranks higher, then the exact code, the words as one phrase, more neighbouring pairs,
+# then popularity. When no procedure has every word, words the catalogue does not know
+# are replaced by its nearest syllables ("sihn" → "sinh"), in Python on every database.
+
+
+@dataclass(frozen=True)
+class _QueryPlan:
+    words: tuple[tuple[str, ...], ...]  # per word of the query, the syllables that count for it
+    code: str
+    corrected: bool = False
+
+    @property
+    def needed(self) -> int:
+        return len(self.words) - len(self.words) // 3
+
+    @property
+    def phrase(self) -> str:
+        return " ".join(choices[0] for choices in self.words)
+
+
+def _syllable(term: str) -> Q:
+    """`search_text` has `term` as a whole syllable (or, for codes and numbers, anywhere)."""
+    if any(ch.isdigit() for ch in term):
+        return Q(search_text__contains=term)
+    return (
+        Q(search_text=term)
+        | Q(search_text__startswith=f"{term} ")
+        | Q(search_text__endswith=f" {term}")
+        | Q(search_text__contains=f" {term} ")
     )
+
+
+def _word(choices: tuple[str, ...]) -> Q:
+    return reduce(operator.or_, (_syllable(choice) for choice in choices))
+
+
+def _count(conditions: list[Q]) -> ExpressionWrapper:
+    """How many of `conditions` a row meets, in SQL."""
+    if not conditions:
+        return ExpressionWrapper(Value(0), output_field=IntegerField())
+    counted = [
+        Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+        for condition in conditions
+    ]
+    return ExpressionWrapper(reduce(operator.add, counted), output_field=IntegerField())
+
+
+def _matching(procedures: QuerySet[Procedure], plan: _QueryPlan) -> QuerySet[Any]:
+    """The procedures that match, annotated with `words_matched`, `pairs_matched` and
+    `match_rank`."""
+    # A trigram GIN index on search_text serves these LIKE '% term %' on PostgreSQL.
+    pairs = [
+        reduce(
+            operator.or_,
+            (_syllable(f"{first} {second}") for first in left for second in right),
+        )
+        for left, right in zip(plan.words, plan.words[1:], strict=False)
+    ]
+    everything = len(plan.words)
+    return (
+        procedures.annotate(
+            words_matched=_count([_word(choices) for choices in plan.words]),
+            # Two neighbouring words of the query side by side ("khai sinh"): a missing word
+            # is only forgiven next to such a pair, and more pairs rank higher.
+            pairs_matched=_count(pairs),
+            match_rank=Case(
+                When(code=plan.code, then=Value(0)),
+                When(_syllable(plan.phrase), then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        .filter(words_matched__gte=plan.needed)
+        .filter(Q(words_matched=everything) | Q(pairs_matched__gte=1))
+    )
+
+
+def _catalogue_syllables() -> frozenset[str]:
+    """Every syllable of the published catalogue, kept per process until the catalogue changes
+    (a typing mistake costs one small aggregate query, not a read of every procedure)."""
+    version = _published().aggregate(count=Count("pk"), changed=Max("updated_at"))
+    return _syllables_of_version(version["count"], version["changed"])
+
+
+@lru_cache(maxsize=2)
+def _syllables_of_version(count: int, changed: object) -> frozenset[str]:
+    syllables: set[str] = set()
+    for text in _published().values_list("search_text", flat=True).iterator():
+        syllables.update(text.split())
+    return frozenset(syllables)
+
+
+def _corrected(plan: _QueryPlan) -> _QueryPlan | None:
+    """The plan with each word the catalogue does not know replaced by its nearest syllables;
+    None when there is nothing to correct."""
+    known = _catalogue_syllables()
+    words, changed = [], False
+    for choices in plan.words:
+        term = choices[0]
+        if term in known or len(term) < 3 or any(ch.isdigit() for ch in term):
+            words.append(choices)
+            continue
+        near = tuple(difflib.get_close_matches(term, known, n=3, cutoff=0.75))
+        words.append(near or choices)
+        changed = changed or bool(near)
+    return _QueryPlan(tuple(words), plan.code, corrected=True) if changed else None
+
+
+def _query_plan(procedures: QuerySet[Procedure], query: str) -> tuple[_QueryPlan, bool]:
+    """How to match `query` among `procedures`, and whether the results are near matches (no
+    procedure has every word as typed)."""
+    terms = list(dict.fromkeys(search_terms(query)))
+    plan = _QueryPlan(tuple((term,) for term in terms), code=query.strip())
+    if _matching(procedures, plan).filter(words_matched=len(terms)).exists():
+        return plan, False
+    corrected = _corrected(plan)
+    if corrected is not None and _matching(procedures, corrected).exists():
+        return corrected, True
+    return plan, True
+
+
+def catalogue_procedures(filters: CatalogueFilters) -> QuerySet[Procedure]:
+    """Published procedures matching the filters as the catalogue search matches them (no facet
+    counts), for readers that order and page them themselves (the public API)."""
+    base = _published()
+    if filters.query and search_terms(filters.query):
+        plan, _near = _query_plan(_apply_filters(base, filters), filters.query)
+        base = _matching(base, plan)
+    return _apply_filters(base, filters)
 
 
 def catalogue_search(filters: CatalogueFilters) -> CatalogueResult:
     """Published procedures matching the filters, best matches and most used first."""
     base = _published()
-    matched = _apply_query(base, filters.query) if filters.query else base
+    plan: _QueryPlan | None = None
+    near = False
+    if filters.query and search_terms(filters.query):
+        plan, near = _query_plan(_apply_filters(base, filters), filters.query)
+    matched = _matching(base, plan) if plan else base
     procedures = _apply_filters(matched, filters)
     ordering = ["-popularity", "name"]
-    if filters.query:
-        ordering = ["match_rank", *ordering]
+    if plan:
+        ordering = ["-words_matched", "match_rank", "-pairs_matched", *ordering]
     procedures = procedures.order_by(*ordering)
-    suggestion = False
-    if filters.query and not procedures.exists():
-        near = _near_matches(_apply_filters(base, filters), filters.query)
-        if near is not None:
-            procedures, suggestion = near, True
+    suggestion = near and procedures.exists()
 
     sector_totals = dict(
         _apply_filters(matched, filters, skip="sector")
@@ -134,23 +269,6 @@ def catalogue_search(filters: CatalogueFilters) -> CatalogueResult:
         level_counts=level_counts,
         suggestion=suggestion,
     )
-
-
-def _near_matches(procedures: QuerySet[Procedure], query: str) -> QuerySet[Procedure] | None:
-    """On PostgreSQL, procedures whose words resemble the query (typing mistakes)."""
-    if connection.vendor != "postgresql":
-        return None
-    from django.contrib.postgres.search import TrigramWordSimilarity
-
-    key = search_key(query)
-    if len(key) < 4:
-        return None
-    near = (
-        procedures.annotate(similarity=TrigramWordSimilarity(key, "search_text"))
-        .filter(similarity__gte=0.5)
-        .order_by("-similarity", "-popularity", "name")
-    )
-    return near if near.exists() else None
 
 
 def procedure_for_public(code: str) -> Procedure | None:

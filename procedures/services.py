@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import logging
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal import workdays
 from portal.models import User
+from portal.tasks_sending import send, send_on_commit
 
 from .models import (
     DEFAULT_SAME_DAY_CUTOFF,
+    CatalogueImport,
     Procedure,
     ProcedureVersion,
     ProcessingUnit,
 )
+
+logger = logging.getLogger(__name__)
+
+# How long the progress of a running import is kept in the cache (a dead worker's fades).
+PROGRESS_SECONDS = 3600
 
 # --- Versions ------------------------------------------------------------------------------
 
@@ -27,6 +37,10 @@ def procedure_snapshot(procedure: Procedure) -> dict[str, Any]:
     """Everything the public page and a dossier need to know, as plain JSON data."""
     agency = procedure.agency
     department = procedure.department
+    documents = list(procedure.documents.all())
+    from eforms.selectors import definitions_for_documents  # e-forms build on the catalogue
+
+    eforms = definitions_for_documents(document.pk for document in documents)
     return {
         "code": procedure.code,
         "name": procedure.name,
@@ -70,8 +84,12 @@ def procedure_snapshot(procedure: Procedure) -> dict[str, Any]:
                 "form": document.form,
                 "is_required": document.is_required,
                 "template_file": document.template_file.name or "",
+                # Only when asked for: versions frozen before it stay equal to their procedure.
+                **({"must_be_signed": True} if document.must_be_signed else {}),
+                # Only documents filled online carry the key, so older snapshots stay equal.
+                **({"eform": eforms[document.pk]} if document.pk in eforms else {}),
             }
-            for document in procedure.documents.all()
+            for document in documents
         ],
         "fees": [
             {
@@ -159,8 +177,9 @@ def due_at(data: dict[str, Any], *, received_at: datetime, online: bool) -> date
     """When a dossier received at `received_at` must be settled.
 
     Same-day procedures (time in working hours) are settled within the working day they are
-    received on; those received after the cut-off (15:00 unless the procedure says otherwise)
-    within the next working day.
+    received on when received *before* the cut-off (15:00 unless the procedure says
+    otherwise); from the cut-off on, exactly 15:00 included, within the next working day
+    (docs/legal-basis.md, "Same-day procedures").
     """
     amount, unit = processing_time_for(data, online=online)
     if unit != ProcessingUnit.WORKING_HOURS:
@@ -182,3 +201,112 @@ def due_at(data: dict[str, Any], *, received_at: datetime, online: bool) -> date
         microsecond=0,
     )
     return min(workdays.add_working_hours(start, amount), close)
+
+
+# --- Catalogue import in a worker ----------------------------------------------------------
+
+
+def _progress_key(import_id: int) -> str:
+    return f"catalogue-import:{import_id}:progress"
+
+
+@transaction.atomic
+def catalogue_import_request(
+    *, upload: UploadedFile, dry_run: bool, actor: User, language: str
+) -> CatalogueImport:
+    """Keep the uploaded file (private storage) and queue its import after the commit."""
+    job = CatalogueImport(
+        original_name=(upload.name or "catalogue.json")[:255],
+        dry_run=dry_run,
+        language=language[:10],
+        requested_by=actor,
+    )
+    job.file.save("catalogue.json", upload, save=False)
+    job.save()
+    from .tasks import import_catalogue
+
+    # With the broker down the import waits for `resend_pending_catalogue_imports`.
+    send_on_commit(import_catalogue, job.pk)
+    return job
+
+
+def catalogue_import_run(*, import_id: int) -> CatalogueImport | None:
+    """Import the stored file: all or nothing. Safe to run twice (only a waiting one runs)."""
+    from .catalogue_io import CatalogueImportError, catalogue_import, catalogue_read_json
+
+    with transaction.atomic():
+        job = CatalogueImport.objects.select_for_update(skip_locked=True).filter(pk=import_id)
+        found = job.select_related("requested_by").first()
+        if found is None or found.status != CatalogueImport.Status.PENDING:
+            return found
+        found.status, found.started_at = CatalogueImport.Status.RUNNING, timezone.now()
+        found.save(update_fields=["status", "started_at"])
+    job_row = found
+    key = _progress_key(job_row.pk)
+
+    def progress(phase: str, done: int, total: int) -> None:
+        # The import is one transaction: its progress is seen through the cache, not the row.
+        cache.set(key, {"phase": phase, "done": done, "total": total}, PROGRESS_SECONDS)
+
+    status, result, errors = CatalogueImport.Status.DONE, {}, []
+    total = None
+    try:
+        with translation.override(job_row.language), job_row.file.open("rb") as stream:
+            data = catalogue_read_json(stream)
+            items = data.get("procedures")
+            total = len(items) if isinstance(items, list) else None
+            CatalogueImport.objects.filter(pk=job_row.pk).update(total=total)
+            report = catalogue_import(
+                data=data, actor=job_row.requested_by, dry_run=job_row.dry_run, progress=progress
+            )
+            result = {**report.as_dict(), "summary": report.summary()}
+    except CatalogueImportError as error:
+        status, errors = CatalogueImport.Status.REFUSED, error.problems
+    except Exception as error:
+        logger.exception("Catalogue import %s failed", job_row.pk)
+        status, result = CatalogueImport.Status.FAILED, {"error": str(error)[:2000]}
+    CatalogueImport.objects.filter(pk=job_row.pk).update(
+        status=status, result=result, errors=errors, total=total, finished_at=timezone.now()
+    )
+    cache.delete(key)
+    job_row.refresh_from_db()
+    return job_row
+
+
+def catalogue_import_progress(job: CatalogueImport) -> dict[str, Any]:
+    """What the progress page shows: the phase and records done of the total so far."""
+    total = job.total
+    if job.is_finished:
+        return {"phase": "finished", "done": total or 0, "total": total or 0}
+    if job.status == CatalogueImport.Status.PENDING:
+        return {"phase": "waiting", "done": 0, "total": total}
+    seen = cache.get(_progress_key(job.pk)) or {}
+    return {
+        "phase": seen.get("phase", "checking"),
+        "done": seen.get("done", 0),
+        "total": seen.get("total", total),
+    }
+
+
+def catalogue_import_resend_pending(*, older_than_seconds: float, limit: int = 100) -> int:
+    """Send again the imports still waiting after `older_than_seconds`; return how many.
+
+    Their task was lost (broker down when the file was uploaded). Sending twice is harmless:
+    only a waiting import runs. Stops at the first broker failure (still down).
+    """
+    from .tasks import import_catalogue
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    waiting = (
+        CatalogueImport.objects.filter(
+            status=CatalogueImport.Status.PENDING, created_at__lte=cutoff
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for import_id in list(waiting):
+        if not send(import_catalogue, import_id, always_try=True):
+            break
+        sent += 1
+    return sent

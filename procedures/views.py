@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.models import Agency
+from portal.params import page_number
 
 from . import presenters, selectors
 from .models import Procedure, ProcedureVersion, Sector, ServiceLevel
@@ -32,7 +33,7 @@ AGENCY_LEVEL_ORDER = [Agency.Level.PROVINCE, Agency.Level.DISTRICT, Agency.Level
 def _paginate(request: HttpRequest, items: Any) -> Page:
     """A page of the list; a junk number gives page 1, one past the end the last page."""
     paginator = Paginator(items, PER_PAGE)
-    return paginator.get_page(request.GET.get(PAGE_PARAM))
+    return paginator.get_page(page_number(request.GET.get(PAGE_PARAM)))
 
 
 def _page_links(page: Page) -> list[int | str]:

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_site import ReadOnlyAdmin
+from portal.params import ascii_int
 
 from .models import DossierSyncState, Report, SyncReconciliation, SyncRun
 from .sync import DVCQG_STATUS_CODES
@@ -103,7 +104,8 @@ class DvcqgStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()
-        return queryset.filter(status_code=int(value)) if value and value.isdigit() else queryset
+        code = ascii_int(value, max_digits=2)
+        return queryset if code is None else queryset.filter(status_code=code)
 
 
 @admin.register(DossierSyncState)

@@ -15,6 +15,9 @@ Definitions (one dossier is in exactly one box, so that
 - returned: refused at the desk or rejected after processing during the period;
 - withdrawn: withdrawn during the period;
 - in progress: still open at the end of the period, within time or overdue at that moment.
+  For a period not yet ended, "that moment" is when the figures are counted (``as_of``): a
+  dossier is overdue once its due time has passed, never because it falls due later in the
+  period, as on the leader's dashboard.
 
 Dossiers settled before the rollup's horizon are read from the half-month rollup instead when
 the period starts and ends on its boundaries (rollup.py): the same figures, far fewer rows.
@@ -25,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db.models import Count, F, Q, QuerySet
@@ -34,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
 from portal.models import Agency
+from portal.succession import current_agency_ids
 from procedures.models import Channel, Procedure, Sector, ServiceLevel
 
 from . import rollup
@@ -67,6 +72,9 @@ class Scope:
     kind: str = PROVINCE
     agency_id: int | None = None
     sector_id: int | None = None
+    # Count by the agency as it is now (each succeeded agency's dossiers under its current
+    # successor) rather than as it was when the dossier was filed.
+    agencies_now: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in SCOPE_KINDS:
@@ -86,18 +94,29 @@ class Scope:
 
     def label(self) -> str:
         if self.kind == AGENCY:
-            return Agency.objects.get(pk=self._agency).name
-        if self.kind == SECTOR:
-            return _("Sector: %(name)s") % {"name": Sector.objects.get(pk=self._sector).name}
-        return _("Whole province")
+            label = Agency.objects.get(pk=self._agency).name
+        elif self.kind == SECTOR:
+            label = _("Sector: %(name)s") % {"name": Sector.objects.get(pk=self._sector).name}
+        else:
+            label = _("Whole province")
+        if self.agencies_now:
+            return _("%(scope)s (agencies as they are now)") % {"scope": label}
+        return label
 
     def dossiers(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """Narrow dossiers (or any rows with `agency` and `procedure`) to the scope."""
         if self.kind == AGENCY:
-            return queryset.filter(agency_id=self._agency)
+            return queryset.filter(agency_id__in=self.agency_ids())
         if self.kind == SECTOR:
             return queryset.filter(procedure__sector_id=self._sector)
         return queryset
+
+    def agency_ids(self) -> list[int]:
+        """The agency of the scope, with the agencies it succeeded when counting as it is now."""
+        if not self.agencies_now:
+            return [self._agency]
+        mapping = current_agency_ids()
+        return [self._agency, *(old for old, new in mapping.items() if new == self._agency)]
 
     def procedures(self, queryset: QuerySet[Procedure]) -> QuerySet[Procedure]:
         if self.kind == AGENCY:
@@ -107,7 +126,12 @@ class Scope:
         return queryset
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "agency_id": self.agency_id, "sector_id": self.sector_id}
+        return {
+            "kind": self.kind,
+            "agency_id": self.agency_id,
+            "sector_id": self.sector_id,
+            "agencies_now": self.agencies_now,
+        }
 
 
 def rate(part: int, whole: int) -> str | None:
@@ -122,8 +146,12 @@ def rate(part: int, whole: int) -> str | None:
     return f"{tenths // 10}.{tenths % 10}"
 
 
-def _grouped_rows(period: Period, scope: Scope, *, use_rollup: bool) -> list[dict[str, Any]]:
+def _grouped_rows(
+    period: Period, scope: Scope, *, use_rollup: bool, as_of: datetime
+) -> list[dict[str, Any]]:
     start, end = period.starts_at, period.ends_before
+    # Overdue is judged at the end of the period, or now while the period is still running.
+    overdue_before = period.counted_until(as_of)
     # Dossiers settled before the rollup's horizon come from the rollup (rollup.py), the rest
     # from the dossiers themselves; without a usable rollup, everything from the dossiers.
     horizon = rollup.usable_horizon(period.start, period.end) if use_rollup else None
@@ -147,7 +175,7 @@ def _grouped_rows(period: Period, scope: Scope, *, use_rollup: bool) -> list[dic
         "returned": Count("state", filter=finished_in & Q(state=Dossier.State.RETURNED)),
         "withdrawn": Count("state", filter=finished_in & Q(state=Dossier.State.WITHDRAWN)),
         "in_progress": Count("state", filter=open_at_end),
-        "in_progress_overdue": Count("state", filter=open_at_end & Q(due_at__lt=end)),
+        "in_progress_overdue": Count("state", filter=open_at_end & Q(due_at__lt=overdue_before)),
     }
     submitted = scope.dossiers(Dossier.objects.filter(submitted_at__lt=end)).order_by()
     # Two scans, each on its own index: dossiers settled since the start of the period (by
@@ -180,6 +208,21 @@ def _grouped_rows(period: Period, scope: Scope, *, use_rollup: bool) -> list[dic
             else:
                 rows[key] = row
     return list(rows.values())
+
+
+def dossier_rows(period: Period, scope: Scope) -> list[dict[str, Any]]:
+    """The counts per (agency, procedure) behind the report tables (the rollup where usable),
+    for readers that group them otherwise (the service index)."""
+    rows = _grouped_rows(period, scope, use_rollup=True, as_of=timezone.now())
+    return [_complete(row) for row in rows]
+
+
+def agencies_as_now(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with each succeeded agency replaced by its current successor."""
+    mapping = current_agency_ids()
+    if not mapping:
+        return rows
+    return [{**row, "agency_id": mapping.get(row["agency_id"], row["agency_id"])} for row in rows]
 
 
 def _complete(row: dict[str, Any]) -> dict[str, Any]:
@@ -217,12 +260,19 @@ class _ProcedureName(NamedTuple):
     sector_name: str
 
 
-def dossier_figures(period: Period, scope: Scope, *, use_rollup: bool = True) -> dict[str, Any]:
+def dossier_figures(
+    period: Period, scope: Scope, *, use_rollup: bool = True, as_of: datetime | None = None
+) -> dict[str, Any]:
     """Totals and tables by agency, sector and procedure for one period and scope.
 
-    `use_rollup=False` counts every dossier afresh (the benchmark compares both ways).
+    `use_rollup=False` counts every dossier afresh (the benchmark compares both ways). `as_of`
+    (default: now) is the moment of counting; it only matters while the period is running.
     """
-    rows = _grouped_rows(period, scope, use_rollup=use_rollup)
+    rows = _grouped_rows(
+        period, scope, use_rollup=use_rollup, as_of=as_of if as_of is not None else timezone.now()
+    )
+    if scope.agencies_now:
+        rows = agencies_as_now(rows)
     procedure_ids = {row["procedure_id"] for row in rows}
     # Plain tuples, not model instances: a province report names thousands of procedures. For
     # many of them the whole catalogue is read (a few thousand rows) rather than a long IN list,

@@ -14,6 +14,7 @@ from .figures import AGENCY, PROVINCE, SECTOR, Scope
 from .services import can_see_all_reports
 
 FIRST_HALF, SECOND_HALF, YEAR, CUSTOM = "h1", "h2", "year", "custom"
+AGENCIES_THEN, AGENCIES_NOW = "then", "now"
 
 
 class ReportRequestForm(forms.Form):
@@ -53,6 +54,16 @@ class ReportRequestForm(forms.Form):
     )
     sector = forms.ModelChoiceField(
         label=_("Sector"), queryset=Sector.objects.all(), required=False
+    )
+    agencies_as = forms.ChoiceField(
+        label=_("Count dossiers by the agency"),
+        choices=[
+            (AGENCIES_THEN, _("as it was when the dossier was filed")),
+            (AGENCIES_NOW, _("as it is now (renamed and merged agencies under their successor)")),
+        ],
+        initial=AGENCIES_THEN,
+        required=False,
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -108,8 +119,9 @@ class ReportRequestForm(forms.Form):
     def scope(self) -> Scope:
         data = self.cleaned_data
         kind = data["scope_kind"]
+        now = data.get("agencies_as") == AGENCIES_NOW
         if kind == AGENCY:
-            return Scope(AGENCY, agency_id=data["agency"].pk)
+            return Scope(AGENCY, agency_id=data["agency"].pk, agencies_now=now)
         if kind == SECTOR:
-            return Scope(SECTOR, sector_id=data["sector"].pk)
-        return Scope()
+            return Scope(SECTOR, sector_id=data["sector"].pk, agencies_now=now)
+        return Scope(agencies_now=now)

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import Dossier
+from dossiers.models import Dossier, _private_storage
 from portal.models import Agency, User
 from procedures.models import Sector
 
@@ -37,6 +37,13 @@ class Report(models.Model):
     sector = models.ForeignKey(
         Sector, verbose_name=_("sector"), on_delete=models.PROTECT, null=True, blank=True
     )
+    agencies_now = models.BooleanField(
+        _("count by the agency as it is now"),
+        default=False,
+        help_text=_(
+            "Dossiers of a renamed or merged agency are counted under its current successor."
+        ),
+    )
     # "province", "agency:<id>" or "sector:<id>": one column for the uniqueness of automatic runs.
     scope_key = models.CharField(_("scope key"), max_length=30, editable=False)
     status = models.CharField(
@@ -54,6 +61,31 @@ class Report(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("ready at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # Rendered once when the figures are frozen; downloads and e-mails send these files.
+    pdf_file = models.FileField(
+        _("PDF file"),
+        upload_to="reports/%Y/%m/",
+        storage=_private_storage,  # type: ignore[arg-type]  # a lazy Storage
+        blank=True,
+        max_length=255,
+        editable=False,
+    )
+    xlsx_file = models.FileField(
+        _("spreadsheet (XLSX)"),
+        upload_to="reports/%Y/%m/",
+        storage=_private_storage,  # type: ignore[arg-type]  # a lazy Storage
+        blank=True,
+        max_length=255,
+        editable=False,
+    )
+    csv_file = models.FileField(
+        _("CSV file"),
+        upload_to="reports/%Y/%m/",
+        storage=_private_storage,  # type: ignore[arg-type]  # a lazy Storage
+        blank=True,
+        max_length=255,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("report")
@@ -71,6 +103,13 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    FORMATS = ("pdf", "xlsx", "csv")
+
+    def stored_file(self, fmt: str) -> models.fields.files.FieldFile:
+        """The stored export in `fmt` (one of FORMATS); empty until rendered."""
+        field_file: models.fields.files.FieldFile = getattr(self, f"{fmt}_file")
+        return field_file
 
 
 class SyncRun(models.Model):

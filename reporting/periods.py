@@ -46,6 +46,15 @@ class Period:
         """The first moment after the period (local midnight of the next day)."""
         return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
 
+    def is_running(self, now: datetime) -> bool:
+        """Whether the period has not ended yet at `now`."""
+        return now < self.ends_before
+
+    def counted_until(self, now: datetime) -> datetime:
+        """The moment the figures of a report prepared at `now` describe: the end of the
+        period, or `now` while it is still running."""
+        return min(self.ends_before, now)
+
     def as_dict(self) -> dict[str, str]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "label": self.label}
 

@@ -17,7 +17,9 @@ and adds them up. Each figure of `figures.py` is a sum of flows per bucket:
 - carried over: received minus settled in every bucket before the period;
 - in progress at the end: received minus settled in every bucket before the end;
 - overdue at the end: "due" (counted in the bucket of the due time) minus "due and settled"
-  (counted in the bucket of the later of due time and settlement) before the end.
+  (counted in the bucket of the later of due time and settlement) before the end. While a
+  period is still running this is zero (every rolled-up dossier settled before now); the open
+  dossiers are then judged overdue against the moment of counting, as in figures.py.
 
 Rows carry the horizon of the refresh that wrote them and a report only reads rows up to the
 horizon it read, so a refresh running at the same time never counts a dossier twice. Dossiers

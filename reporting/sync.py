@@ -46,6 +46,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dossiers.models import Dossier
+from procedures.models import Channel
 
 from .models import DossierSyncState, SyncReconciliation, SyncRun
 
@@ -72,9 +73,9 @@ WITHDRAWN, STOPPED, DONE, DELIVERED = 7, 8, 9, 10
 DVCQG_STATUS_CODES = range(RECEIVED, DELIVERED + 1)
 
 
-# Checked in order, first match wins. Clock pauses (8 stopped) and payments (6 awaiting fee)
-# add their rule in front of the ones they refine, e.g.
-# `(lambda d: d.state == State.PROCESSING and awaiting_fee(d), AWAITING_FEE)`.
+# Checked in order, first match wins. 5 is a stopped clock (supplement asked, before or after
+# acceptance); 3 is a refusal at reception only; 8 ("Dừng xử lý") is a dossier stopped or refused
+# after it was accepted (Decree 118/2025: notice of stopping processing, or a leader's refusal).
 def _awaiting_fee_at_result(dossier: Dossier) -> bool:
     """A result is ready but waits for the fees due at the result (DVCQG 6)."""
     from payments.selectors import dossier_fees_settled
@@ -94,6 +95,7 @@ STATUS_RULES: list[tuple[Callable[[Dossier], bool], int]] = [
     (lambda d: d.state == State.PROCESSING, PROCESSING),
     (lambda d: d.state == State.DONE and d.delivered_at is not None, DELIVERED),
     (lambda d: d.state == State.DONE, DONE),
+    (lambda d: d.state == State.RETURNED and d.accepted_at is not None, STOPPED),
     (lambda d: d.state == State.RETURNED, REFUSED),
     (lambda d: d.state == State.WITHDRAWN, WITHDRAWN),
 ]
@@ -122,19 +124,26 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+# The national portal's channel codes (KenhThucHien): 1 at the desk, 2 online, 3 by public post.
+CHANNEL_CODES = {Channel.DESK: 1, Channel.ONLINE: 2, Channel.POST: 3}
+
+
 def dossier_record(dossier: Dossier) -> dict[str, Any]:
-    """What the national portal receives about one dossier, and only that."""
+    """What the national portal receives about one dossier, and only that.
+
+    `due_at` is the legal due time: an apology's new appointment is what the citizen was told,
+    but the national statistics judge the dossier against the legal time, so it is not sent.
+    """
     return {
         "code": dossier.code,
         "procedure_code": dossier.procedure.code,
         "agency_code": dossier.agency.code,
         "status": dvcqg_status(dossier),
-        "channel": dossier.channel,
+        "channel": CHANNEL_CODES[Channel(dossier.channel)],
         "applicant": mask_name(dossier.applicant_name),
         "submitted_at": _iso(dossier.submitted_at),
         "accepted_at": _iso(dossier.accepted_at),
         "due_at": _iso(dossier.due_at),
-        "appointment_at": _iso(dossier.appointment_at),
         "finished_at": _iso(dossier.finished_at),
         "delivered_at": _iso(dossier.delivered_at),
         "version": _iso(dossier.updated_at),

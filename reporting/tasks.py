@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import periods, rollup, services, sync
@@ -15,7 +16,17 @@ from .figures import Scope
 def generate_report(report_id: int) -> None:
     report = services.report_generate(report_id=report_id)
     if report is not None and report.automatic:
-        services.report_email(report_id=report.pk)
+        # What cannot go now (PDF not signed yet, mail server down) `resend_pending_reports`
+        # sends later.
+        services.report_email_pending()
+
+
+@shared_task
+def resend_pending_reports() -> int:
+    """Beat, every few minutes: send again the reports whose task was lost (broker outage),
+    and e-mail the automatic reports that could not be e-mailed when they were frozen."""
+    services.report_email_pending()
+    return services.report_resend_pending(older_than_seconds=settings.REPORT_RESEND_AFTER_SECONDS)
 
 
 @shared_task(ignore_result=True)

@@ -14,7 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dossiers.views_citizen import private_file_response
 from portal.models import User
+from signing.issuing import NotIssued
 
 from . import exports, services
 from .forms import ReportRequestForm
@@ -23,10 +25,10 @@ from .selectors import can_use_reports, reports_visible_to
 
 View = Callable[..., HttpResponseBase]
 
-FORMATS: dict[str, tuple[Callable[[Report], bytes], str]] = {
-    "pdf": (exports.report_pdf, "application/pdf"),
-    "xlsx": (exports.report_xlsx, exports.XLSX_TYPE),
-    "csv": (exports.report_csv, "text/csv; charset=utf-8"),
+CONTENT_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "xlsx": exports.XLSX_TYPE,
+    "csv": "text/csv; charset=utf-8",
 }
 
 
@@ -63,7 +65,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(reports_visible_to(cast(User, request.user)), pk=pk)
-    context: dict[str, Any] = {"report": report, "formats": list(FORMATS)}
+    context: dict[str, Any] = {"report": report, "formats": list(CONTENT_TYPES)}
     if report.status == Report.Status.READY:
         data = report.data
         context.update(
@@ -81,18 +83,31 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             online=data["online"],
             sections=data.get("sections", []),
+            running_note=exports.running_period_note(data),
         )
     return render(request, "reporting/detail.html", context)
 
 
 @reports_required
 @require_GET
-def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
     report = get_object_or_404(reports_visible_to(cast(User, request.user)), pk=pk)
-    if fmt not in FORMATS or report.status != Report.Status.READY:
+    if fmt not in CONTENT_TYPES or report.status != Report.Status.READY:
         raise Http404
-    render_file, content_type = FORMATS[fmt]
-    response = HttpResponse(render_file(report), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{exports.file_name(report)}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # The file stored when the report was frozen, streamed from the private storage; the PDF
+    # is the signed one.
+    try:
+        stored = services.report_file(report=report, fmt=fmt)
+    except NotIssued as problem:
+        messages.error(
+            request,
+            _("The signed PDF of this report is not ready: %(reason)s")
+            % {"reason": problem.document.error or _("it is being signed")},
+        )
+        return redirect("reports:detail", pk=report.pk)
+    return private_file_response(
+        stored,
+        content_type=CONTENT_TYPES[fmt],
+        filename=f"{exports.file_name(report)}.{fmt}",
+        inline=False,
+    )

@@ -9,7 +9,9 @@ set -euo pipefail
 
 want=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium)
+  want+=(chromium gnupg)  # browser journeys; gpg for the backup tests
+  # Node.js and npm run the local OpenID Connect provider of the single sign-on tests.
+  command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 elif [ "${1:-run}" = "bench" ]; then
   want+=(wrk)
 fi

@@ -15,7 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("web", "worker", "beat")
-LONG_RUNNING = ("postgres", "redis", "web", "worker", "beat")
+LONG_RUNNING = ("postgres", "redis", "objectstore", "proxy", "web", "worker", "beat")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_all_services_exist(services):
     assert set(LONG_RUNNING) <= set(services)
 
 
-@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker"])
+@pytest.mark.parametrize("name", ["postgres", "redis", "objectstore", "proxy", "web", "worker"])
 def test_long_running_services_have_a_healthcheck(services, name):
     healthcheck = services[name].get("healthcheck")
     assert healthcheck, f"{name} has no healthcheck"
@@ -74,9 +74,84 @@ def test_postgres_and_redis(services):
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
     assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
     assert redis["image"].startswith("redis:7")
-    assert "--appendonly yes" in command_of(redis)
     assert "ping" in " ".join(redis["healthcheck"]["test"])
     assert any(v.endswith(":/data") for v in redis["volumes"])
+
+
+def redis_config(compose) -> dict[str, str]:
+    (config,) = compose["services"]["redis"]["configs"]
+    assert command_of(compose["services"]["redis"]) == f"redis-server {config['target']}"
+    lines = compose["configs"][config["source"]]["content"].splitlines()
+    return dict(line.split(" ", 1) for line in lines if line.strip())
+
+
+def test_redis_persists_never_evicts_caps_its_memory_and_asks_for_a_password(compose):
+    config = redis_config(compose)
+    assert config["appendonly"] == "yes"
+    assert config["maxmemory-policy"] == "noeviction"  # a queued task is never dropped
+    assert re.fullmatch(r"\$\{REDIS_MAXMEMORY:-\d+mb\}", config["maxmemory"])
+    assert config["requirepass"] == "${REDIS_PASSWORD}"
+    redis = compose["services"]["redis"]
+    # The health check signs in (redis-cli reads REDISCLI_AUTH) and wants the real answer.
+    assert environment_of(redis)["REDISCLI_AUTH"].startswith("${REDIS_PASSWORD:?")
+    assert "grep -q PONG" in " ".join(redis["healthcheck"]["test"])
+
+
+def test_every_image_tag_names_a_release(services, dockerfile):
+    images = {name: item["image"] for name, item in services.items() if "build" not in item}
+    assert set(images) == {"postgres", "redis", "objectstore", "proxy"}
+    for name, image in images.items():
+        tag = image.rpartition(":")[2]
+        # major.minor at least (postgres:16.6, redis:7.4.2, caddy:2.8.4): never "latest" or "16".
+        assert re.match(r"\d+\.\d+", tag), f"{name}: {image} is not pinned to a release"
+    base = re.search(r"^ARG PYTHON_IMAGE=(\S+)$", dockerfile, re.MULTILINE).group(1)
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base)
+
+
+@pytest.mark.parametrize("name", [*LONG_RUNNING, "migrate"])
+def test_every_log_is_rotated(services, name):
+    logging = services[name]["logging"]
+    assert logging["driver"] == "json-file"
+    assert re.fullmatch(r"\$\{LOG_MAX_SIZE:-\d+m\}", logging["options"]["max-size"])
+    assert re.fullmatch(r"\$\{LOG_MAX_FILE:-\d+\}", logging["options"]["max-file"])
+
+
+def test_the_portal_connects_as_the_application_user_and_migrate_as_the_owner(services):
+    postgres = services["postgres"]
+    assert any(
+        v.startswith("./docker/postgres/initdb.sh:/docker-entrypoint-initdb.d/")
+        for v in postgres["volumes"]
+    )
+    assert "./docker/postgres/app-role.sql:/opt/dvc/app-role.sql:ro" in postgres["volumes"]
+    assert "/opt/dvc/app-role.sql" in (ROOT / "docker" / "postgres" / "initdb.sh").read_text()
+    assert (ROOT / "docker" / "postgres" / "initdb.sh").stat().st_mode & stat.S_IXUSR
+    for name in APP_SERVICES:
+        url = environment_of(services[name])["DATABASE_URL"]
+        assert url.startswith("postgres://${POSTGRES_APP_USER:-dvc_app}:${POSTGRES_APP_PASSWORD:?")
+    owner = environment_of(services["migrate"])["DATABASE_URL"]
+    assert owner.startswith("postgres://${POSTGRES_USER:-dvc}:${POSTGRES_PASSWORD:?")
+
+
+def test_every_file_goes_to_the_object_store_by_default(services, compose):
+    store = services["objectstore"]
+    assert store["image"].startswith("chrislusf/seaweedfs:")
+    assert not store["image"].endswith(":latest")
+    command = command_of(store)
+    assert "-s3 " in command and "-s3.autoCreateBucket=false" in command
+    assert any(
+        v.endswith(":/data") and v.split(":")[0] in compose["volumes"] for v in store["volumes"]
+    )
+    (config,) = store["configs"]
+    content = compose["configs"][config["source"]]["content"]
+    assert "${OBJECT_STORAGE_ACCESS_KEY}" in content and "${OBJECT_STORAGE_SECRET_KEY}" in content
+    for name in (*APP_SERVICES, "migrate"):
+        environment = environment_of(services[name])
+        assert environment["OBJECT_STORAGE_ENDPOINT_URL"].endswith("http://objectstore:8333}")
+        assert environment["MEDIA_STORAGE_BUCKET"] and environment["PRIVATE_STORAGE_BUCKET"]
+        assert "?" in environment["OBJECT_STORAGE_SECRET_KEY"]  # required, no default secret
+        assert services[name]["depends_on"]["objectstore"]["condition"] == "service_healthy"
+    # The buckets exist before web, worker and beat start.
+    assert "ensure_object_storage" in command_of(services["migrate"])
 
 
 def test_app_services_share_one_build_and_image(services):
@@ -150,20 +225,37 @@ def test_production_settings_reach_the_app(services, name):
     assert environment["DJANGO_ENV"] == "production"
     assert environment["DATABASE_URL"].startswith("postgres://")
     assert "@postgres:5432/" in environment["DATABASE_URL"]
-    assert environment["REDIS_URL"].startswith("redis://redis:6379")
+    assert environment["REDIS_URL"].startswith("redis://:${REDIS_PASSWORD:?")
+    assert environment["REDIS_URL"].endswith("}@redis:6379/0")
 
 
-def test_web_is_published_on_loopback_only_by_default(services):
-    (port,) = services["web"]["ports"]
+def test_web_scales_behind_the_proxy_published_on_loopback_only(services):
+    # No fixed host port on web, so `--scale web=N` works; the proxy is the one way in.
+    assert "ports" not in services["web"]
+    (port,) = services["proxy"]["ports"]
     assert port.startswith("${WEB_BIND:-127.0.0.1}:")
     assert port.endswith(":8000")
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    caddyfile = (ROOT / "docker" / "Caddyfile").read_text()
+    assert any("./docker/Caddyfile:" in volume for volume in services["proxy"]["volumes"])
+    assert re.search(r"dynamic a web 8000", caddyfile)  # every replica, found in Docker's DNS
+    # The host proxy's X-Forwarded-* headers reach the portal unchanged.
+    assert "header_up X-Forwarded-For {http.request.header.X-Forwarded-For}" in caddyfile
+    assert "header_up X-Forwarded-Proto {http.request.header.X-Forwarded-Proto}" in caddyfile
+    # Uploads up to the portal's own limits pass the proxy.
+    assert re.search(r"max_size\s+64MB", caddyfile)
+
+
+def test_web_and_worker_have_nothing_that_stops_them_scaling(services):
+    assert "ports" not in services["worker"]
+    assert "container_name" not in services["web"] and "container_name" not in services["worker"]
 
 
 # --- Dockerfile ------------------------------------------------------------------------------
 
 
 def test_dockerfile_base_and_weasyprint_system_libraries(dockerfile):
-    assert "python:3.11-slim-bookworm" in dockerfile
+    assert "python:3.11." in dockerfile and "-slim-bookworm" in dockerfile
     for package in (
         "libpango-1.0-0",
         "libpangoft2-1.0-0",

@@ -269,5 +269,6 @@ def test_a_late_dossier_gets_an_apology_the_citizen_can_download(people):
     response = citizen.request.get(href)
     assert response.status == 200
     text = pdf_text(response.body())
-    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in text
+    # The 2025 form set (the default): Form 04 of Circular 03/2025/TT-VPCP.
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in text
     assert reason in text and new_day.strftime("%d/%m/%Y") in text

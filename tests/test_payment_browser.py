@@ -127,8 +127,11 @@ def test_desk_records_cash_on_the_dossier_page_then_accepts(page, settings):
     page.locator("#id_token-otp_token").fill(totp_now(device))
     page.locator("#id_token-otp_token").press("Enter")
     page.goto(f"/can-bo/ho-so/{dossier.pk}/")
-    # Accepting first is refused with a message: the fees are due before processing.
-    page.locator("#form-accept button").click()
+    # The accept button waits for the payment and says why; sent anyway, accepting is refused
+    # with a message: the fees are due before processing.
+    expect(page.locator("#form-accept button")).to_be_disabled()
+    expect(page.locator("#accept-fee-awaited")).to_be_visible()
+    page.locator("#form-accept").evaluate("form => form.submit()")
     expect(page.locator(".alert-error, .alert-danger, .messages").first).to_be_visible()
     dossier.refresh_from_db()
     assert dossier.state == Dossier.State.RECEIVED

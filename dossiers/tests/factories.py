@@ -1,5 +1,7 @@
 """Dossier factories with traits named after states: `DossierFactory(processing=True)`."""
 
+import io
+
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -10,7 +12,19 @@ from procedures.models import Channel
 from procedures.tests.factories import ProcedureFactory
 from tests.factories import DepartmentFactory, UserFactory, staff_user
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+def _blank_pdf() -> bytes:
+    # A real one-page PDF: result files are signed on approval, which needs a readable file.
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF_BYTES = _blank_pdf()
 
 
 def pdf_upload(name: str = "giay-to.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:

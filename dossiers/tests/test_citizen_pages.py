@@ -160,6 +160,15 @@ def test_the_form_is_prefilled_with_one_input_per_uploadable_document(citizen, d
     assert 'name="on_behalf_of"' in html
 
 
+def test_a_fully_online_dossier_proposes_online_delivery(citizen, draft):
+    html = citizen.get(edit_url(draft)).content.decode()
+    checked = re.findall(
+        r'<input type="radio" name="return_method" value="(\w+)"[^>]*checked', html
+    )
+    assert checked == ["online"]
+    assert draft.return_method == "online"
+
+
 def test_level_3_results_are_collected_at_the_desk_only(citizen):
     procedure = make_procedure(level4=False)
     citizen.get(reverse("dossiers:submit", kwargs={"code": procedure.code}))
@@ -210,6 +219,88 @@ def test_a_new_file_replaces_the_previous_one(citizen, draft):
     attachment = draft.attachments.get()
     assert attachment.original_name == "b.png"
     assert attachment.content_type == "image/png"
+
+
+def test_an_optional_file_attached_by_mistake_can_be_removed(citizen, draft):
+    first, _second, optional, _present = document_ids(draft)
+    citizen.post(
+        edit_url(draft),
+        {
+            **form_data(draft),
+            f"document_{first}": pdf_upload("to-khai.pdf"),
+            f"document_{optional}": pdf_upload("nham.pdf"),
+        },
+    )
+    mistaken = draft.attachments.get(document_id=optional)
+    html = citizen.get(edit_url(draft)).content.decode()
+    assert f'name="remove_file" value="{mistaken.pk}"' in row_html(html, 3)
+    # What was typed meanwhile is kept with the removal.
+    response = citizen.post(
+        edit_url(draft),
+        {**form_data(draft, applicant_phone="0905 333 444"), "remove_file": str(mistaken.pk)},
+        follow=True,
+    )
+    assert response.redirect_chain == [(edit_url(draft), 302)]
+    assert vi("The file “%(name)s” has been removed.", name="nham.pdf") in (
+        response.content.decode()
+    )
+    assert list(draft.attachments.values_list("document_id", flat=True)) == [first]
+    draft.refresh_from_db()
+    assert draft.applicant_phone == "0905333444"
+    assert "nham.pdf" not in row_html(response.content.decode(), 3)
+
+
+def test_a_file_of_someone_else_cannot_be_removed(citizen, draft):
+    other_citizen = UserFactory()
+    other = services.dossier_create_draft(procedure=draft.procedure, applicant=other_citizen)
+    theirs = services.attachment_add(
+        dossier_id=other.pk,
+        actor=other_citizen,
+        document_id=document_ids(other)[0],
+        upload=pdf_upload("cua-nguoi-khac.pdf"),
+    )
+    for value in (str(theirs.pk), "abc", "99999999999999999999"):
+        response = citizen.post(edit_url(draft), {**form_data(draft), "remove_file": value})
+        assert response.status_code in (200, 302)
+    assert Attachment.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_submitted_dossier_keeps_its_files(citizen, draft):
+    first, second, _optional, _present = document_ids(draft)
+    for document_id in (first, second):
+        services.attachment_add(
+            dossier_id=draft.pk, actor=citizen.user, document_id=document_id, upload=pdf_upload()
+        )
+    services.dossier_submit(dossier_id=draft.pk, actor=citizen.user, declaration=True)
+    kept = draft.attachments.first()
+    with pytest.raises(services.DossierStateError):
+        services.attachment_remove(dossier_id=draft.pk, actor=citizen.user, attachment_id=kept.pk)
+    assert draft.attachments.count() == 2
+
+
+def test_the_address_typed_in_a_dossier_is_kept_in_the_account(citizen, draft):
+    citizen.user.address = ""
+    citizen.user.save()
+    citizen.post(
+        edit_url(draft),
+        form_data(draft, applicant_address="Số 7 Lê Duẩn, Phường 5, TP. Tuy Hòa"),
+    )
+    citizen.user.refresh_from_db()
+    assert citizen.user.address == "Số 7 Lê Duẩn, Phường 5, TP. Tuy Hòa"
+    # The next dossier starts with it.
+    procedure = make_procedure()
+    citizen.get(reverse("dossiers:submit", kwargs={"code": procedure.code}))
+    later = Dossier.objects.get(procedure=procedure)
+    assert later.applicant_address == "Số 7 Lê Duẩn, Phường 5, TP. Tuy Hòa"
+
+
+def test_a_dossier_for_someone_else_leaves_the_account_address_alone(citizen, draft):
+    citizen.post(
+        edit_url(draft),
+        form_data(draft, applicant_address="Số 9 Hùng Vương", on_behalf_of="Công ty TNHH An Phú"),
+    )
+    citizen.user.refresh_from_db()
+    assert citizen.user.address == "12 Trần Hưng Đạo, Tuy Hòa"
 
 
 # --- Bad files keep everything else --------------------------------------------------------

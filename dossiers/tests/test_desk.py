@@ -77,11 +77,12 @@ def test_anonymous_people_are_sent_to_log_in(client):
 def test_other_staff_roles_are_not_the_desk(login_staff, role):
     client = login_staff(staff_user(role))
     response = client.get(url("queue"))
-    # Specialists and leaders start on their own pages; nobody else gets the desk's queue.
+    # Specialists, leaders and IT staff start on their own pages; nobody else gets the desk's
+    # queue.
     expected = {
         Role.SPECIALIST: (302, url("processing_queue")),
         Role.LEADER: (302, url("dashboard")),
-        Role.IT_ADMIN: (403, None),
+        Role.IT_ADMIN: (302, reverse("admin:index")),
     }[role]
     assert response.status_code == expected[0]
     if expected[1]:
@@ -155,6 +156,26 @@ def test_accepting_shows_the_due_date(login_staff):
     assert response.redirect_chain == [(url("dossier", dossier.pk), 302)]
     assert due in page
     assert 'id="form-forward"' in page and 'id="form-accept"' not in page
+
+
+def test_the_forward_form_preselects_the_department_the_procedure_names(login_staff):
+    agency = AgencyFactory()
+    DepartmentFactory(agency=agency, name="A Phòng khác")  # first in the list
+    named = DepartmentFactory(agency=agency, name="Phòng Tài chính - Kế hoạch")
+    dossier = received_dossier_with_files(agency=agency, department=named)
+    client = login_staff(desk_officer_for(dossier))
+    response = client.post(url("accept", dossier.pk), follow=True)
+    form = response.context["forward_form"]
+    assert form["department"].value() == named.pk
+    assert f'<option value="{named.pk}" selected>' in response.content.decode()
+
+
+def test_the_forward_form_preselects_nothing_without_a_named_department(login_staff):
+    dossier = DossierFactory(processing=True)
+    specialist_department(dossier)
+    client = login_staff(desk_officer_for(dossier))
+    page = client.get(url("dossier", dossier.pk)).content.decode()
+    assert 'id="form-forward"' in page and '<option value="" selected>' in page
 
 
 def test_requesting_a_supplement_names_the_documents(login_staff):

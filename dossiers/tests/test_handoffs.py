@@ -1,5 +1,6 @@
 """Inter-agency hand-offs: sub-deadlines, who may act, who may see, and the control slip."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -313,6 +314,10 @@ def test_the_control_slip_lists_reception_and_every_hand_off(clock, case, tax):
     assert "09:00 04/12/2026" in text  # the sub-deadline
     assert "Quá hạn" in text and "quá 1 ngày 1 giờ làm việc" in text
     assert "Đúng hạn" in text  # forwarded within the half day
+    assert "Ghi chú" in text  # the notes column, where the lateness is written
+    assert "(1) Người nhận ghi rõ giờ, ngày, tháng, năm nhận hồ sơ" in text
+    assert "(2) Kết quả giải quyết của từng bước" in text
+    assert "Mẫu số 06 ban hành kèm theo Thông tư số 03/2025/TT-VPCP" in text
     # Stored once: asking again without a new step gives the same file.
     again = notices.control_slip(dossier)
     assert again.pk == notice.pk and again.file.name == notice.file.name
@@ -339,3 +344,39 @@ def test_the_receiving_unit_is_told_and_the_result_waits_for_the_step(clock, cas
             files=[pdf_upload("ket-qua.pdf")],
         )
     assert not dossier.proposals.exists()
+
+
+def _rows_per_page(document) -> list[set[int]]:
+    """For each page of a laid-out slip, the table rows (by their HTML element) drawn on it."""
+    from weasyprint.formatting_structure import boxes
+
+    pages = []
+    for page in document.pages:
+        found: set[int] = set()
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.TableRowBox) and box.element is not None:
+                found.add(id(box.element))
+            stack.extend(getattr(box, "children", []))
+        pages.append(found)
+    return pages
+
+
+def test_a_long_control_slip_never_splits_a_row_across_pages(clock, case, tax):
+    dossier, specialist, receiver = case
+    for step in range(14):
+        handoff = _send(
+            clock, dossier, specialist, tax[1], when=at(2026, 12, 1, 8) + timedelta(minutes=step)
+        )
+        handoffs.handoff_receive(handoff_id=handoff.pk, receiver=receiver)
+        handoffs.handoff_return(handoff_id=handoff.pk, actor=receiver, outcome="Xong")
+    notice = notices.control_slip(Dossier.objects.get(pk=dossier.pk))
+    pages = _rows_per_page(notices.layout(notice))
+    assert len(pages) >= 2
+    drawn: dict[int, int] = {}
+    for rows in pages:
+        for row in rows:
+            drawn[row] = drawn.get(row, 0) + 1
+    # The header row repeats on every page by design; a body row is on one page only.
+    assert len([row for row, count in drawn.items() if count > 1]) == 1

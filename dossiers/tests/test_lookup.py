@@ -273,8 +273,9 @@ def test_the_names_version_is_raised_only_once_a_rename_is_committed(
         dossier.procedure.name = "Đăng ký khai sinh"
         dossier.procedure.save()
         assert LookupNamesVersion.objects.get().version == before
-    assert len(callbacks) == 1
-    callbacks[0]()
+    # Other caches listen to the same save (the catalogue API's pages): run ours.
+    (raise_names_version,) = [c for c in callbacks if c.__name__ == "raise_version"]
+    raise_names_version()
     assert LookupNamesVersion.objects.get().version == before + 1
 
 

@@ -257,3 +257,42 @@ def test_render_time(dossier):
     best = min(timings)
     print(f"receipt render: best {best * 1000:.0f} ms, all {[round(t * 1000) for t in timings]}")
     assert best < 2
+
+
+def test_a_receipt_of_seven_documents_fits_on_one_page(dossier, django_capture_on_commit_callbacks):
+    """The desk prints one sheet: the demo's marriage procedure (seven long-named documents,
+    one shown only) spilled its lookup strip onto a second page."""
+    from procedures import services as procedure_services
+
+    procedure = dossier.procedure
+    procedure.documents.all().delete()
+    names = [
+        "Tờ khai đăng ký kết hôn theo mẫu, đủ thông tin của hai bên",
+        "Giấy xác nhận của tổ chức y tế xác nhận không mắc bệnh tâm thần hoặc bệnh khác làm "
+        "mất khả năng nhận thức (của mỗi bên)",
+        "Giấy tờ chứng minh tình trạng hôn nhân của người nước ngoài do cơ quan có thẩm quyền "
+        "nước ngoài cấp (đã hợp pháp hóa lãnh sự, dịch sang tiếng Việt)",
+        "Hộ chiếu/giấy tờ thay thế hộ chiếu của người nước ngoài",
+        "Văn bản của cơ quan quản lý xác nhận việc kết hôn không trái quy định của ngành "
+        "(công chức, viên chức, lực lượng vũ trang)",
+        "Trích lục ghi chú ly hôn (nếu đã ly hôn ở nước ngoài)",
+    ]
+    for name in names:
+        RequiredDocumentFactory(procedure=procedure, name=name)
+    RequiredDocumentFactory(
+        procedure=procedure,
+        name="Giấy tờ tùy thân của người yêu cầu (CCCD/thẻ căn cước/hộ chiếu) – xuất trình; "
+        "không phải xuất trình nếu đã khai thác được từ CSDL quốc gia về dân cư",
+        form=RequiredDocument.Form.PRESENT,
+    )
+    procedure_services.procedure_publish(procedure=procedure, actor=None)
+    procedure.refresh_from_db()
+    type(dossier).objects.filter(pk=dossier.pk).update(procedure_version=procedure.current_version)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_accept(dossier_id=dossier.pk, officer=desk_officer_for(dossier))
+    notice = Notice.objects.get(dossier=dossier)
+    with notice.file.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    assert len(reader.pages) == 1
+    text = pdf_text(notice)
+    assert names[-1][:30] in text and "Tra cứu tình trạng" in text

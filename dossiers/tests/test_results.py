@@ -64,7 +64,9 @@ def test_the_owner_downloads_the_result_and_the_first_download_is_the_delivery(c
     assert result_url(dossier, result) in page and "Quyết định số 45/QĐ-UBND" in page
     response = client.get(result_url(dossier, result))
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF_BYTES
+    data = b"".join(response.streaming_content)
+    # The citizen gets the copy signed on approval: the uploaded PDF plus the signature.
+    assert data.startswith(PDF_BYTES[:8]) and data != PDF_BYTES and b"/ByteRange" in data
     assert response["Content-Disposition"].startswith("attachment")
     assert "no-store" in response["Cache-Control"]
     dossier.refresh_from_db()

@@ -200,6 +200,32 @@ def test_size_limits(settings):
     assert "1 MB" in error.value.message
 
 
+def test_a_replaced_file_does_not_count_towards_the_total_size(settings):
+    settings.DOSSIER_MAX_TOTAL_MB = 1
+    citizen = UserFactory()
+    dossier = services.dossier_create_draft(procedure=procedure_with_documents(), applicant=citizen)
+    first, second = (d["id"] for d in dossier.procedure_version.data["documents"][:2])
+    scan = PDF_BYTES[:-6] + b"0" * (600 * 1024) + b"\n%%EOF\n"  # 0.6 MB of the 1 MB allowed
+    services.attachment_add(
+        dossier_id=dossier.pk, actor=citizen, document_id=first, upload=pdf_upload("a.pdf", scan)
+    )
+    # A better scan of the same document takes the place of the first: 0.6 MB in all.
+    services.attachment_add(
+        dossier_id=dossier.pk, actor=citizen, document_id=first, upload=pdf_upload("b.pdf", scan)
+    )
+    assert list(dossier.attachments.values_list("original_name", flat=True)) == ["b.pdf"]
+    # Another document of the same size would make 1.2 MB: still refused.
+    with pytest.raises(DossierValidationError) as error:
+        services.attachment_add(
+            dossier_id=dossier.pk,
+            actor=citizen,
+            document_id=second,
+            upload=pdf_upload("c.pdf", scan),
+        )
+    assert "1 MB" in error.value.message
+    assert list(dossier.attachments.values_list("original_name", flat=True)) == ["b.pdf"]
+
+
 def test_files_are_private():
     citizen = UserFactory()
     dossier = services.dossier_create_draft(procedure=procedure_with_documents(), applicant=citizen)

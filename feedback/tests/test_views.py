@@ -114,6 +114,30 @@ def test_rate_limit_per_address(client, settings):
     assert Feedback.objects.count() == 3
 
 
+def test_dossier_code_check_shares_the_lookup_limit_per_address(client, settings):
+    """Codes cannot be guessed through the feedback form when the lookup is throttled."""
+    settings.LOOKUP_RATE_LIMIT = 3
+    agency = AgencyFactory()
+    dossier = DossierFactory(received=True)
+    for number in range(settings.LOOKUP_RATE_LIMIT):
+        guess = _post(client, agency, ip="10.7.7.7", dossier_code=f"000.00.01.H45-261124-{number}")
+        assert guess.status_code == 200  # "no dossier has this code"
+    # The next check from that address is refused, even for a real code, and nothing is lost.
+    refused = _post(client, agency, ip="10.7.7.7", subject="Giữ lại", dossier_code=dossier.code)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    html = refused.content.decode()
+    assert "Có quá nhiều mã hồ sơ được kiểm tra" in html
+    assert "Giữ lại" in html and dossier.code in html
+    assert not Feedback.objects.exists()
+    # The public lookup counts against the same budget.
+    assert client.get(f"/tra-cuu/?ma={dossier.code}", REMOTE_ADDR="10.7.7.7").status_code == 429
+    # Feedback without a code, and other addresses, go through.
+    assert _post(client, agency, ip="10.7.7.7").status_code == 302
+    assert _post(client, agency, ip="10.7.7.8", dossier_code=dossier.code).status_code == 302
+    assert Feedback.objects.filter(dossier=dossier).count() == 1
+
+
 def test_script_in_feedback_is_shown_as_text_everywhere(client, login_staff):
     payload = "<script>alert('x')</script>"
     agency = AgencyFactory()
@@ -177,6 +201,10 @@ def test_queue_sorted_by_due_time_for_the_agency_only(login_staff):
     assert html.index(sooner.code) < html.index(later.code)
     assert foreign.code not in html
     assert 'id="alert-overdue"' in html
+    # The overdue one is marked late with its badge; the one still in time is not.
+    assert f'<tr data-code="{sooner.code}" class="is-late">' in html
+    assert f'<tr data-code="{later.code}">' in html
+    assert html.count('<span class="badge badge-danger">') == 1  # the alert has an id
 
 
 @pytest.mark.parametrize("role", [Role.LEADER, Role.DESK_OFFICER, Role.SPECIALIST])

@@ -111,7 +111,9 @@ def test_a_replayed_notification_answers_02_and_changes_nothing(client):
     [
         ("51", "02", Payment.State.FAILED),
         ("11", "02", Payment.State.FAILED),
-        ("07", "01", Payment.State.FAILED),  # debited but suspicious: never "paid"
+        # Debited but suspicious: never "paid" without review, and never "failed" (issue 23).
+        ("07", "01", Payment.State.UNDER_REVIEW),
+        ("07", "07", Payment.State.UNDER_REVIEW),
         ("00", "01", Payment.State.FAILED),  # response OK but transaction incomplete
         ("24", "02", Payment.State.CANCELLED),
     ],
@@ -188,3 +190,57 @@ def test_the_return_url_explains_a_failure(client):
     assert "không đủ" in response.content.decode()  # "not enough money", in Vietnamese
     # A stranger sees the outcome but not whose dossier it was.
     assert f"/ho-so-cua-toi/{payment.dossier_id}/".encode() not in response.content
+
+
+# --- Hostile signatures and missing fields ----------------------------------------------------
+
+ODD_SIGNATURES = [
+    "é" * 128,  # non-ASCII letters
+    "🙂" + "a" * 127,  # emoji
+    "²" * 128,  # superscript digits ("²".isdigit() is true)
+    "ａ" * 128,  # full-width letters
+]
+
+
+@pytest.mark.parametrize("signature", ODD_SIGNATURES)
+def test_a_signature_with_odd_characters_answers_97(client, signature):
+    payment = PaymentFactory()
+    params = {**ipn_params(payment), "vnp_SecureHash": signature}
+    assert call(client, params) == {"RspCode": "97", "Message": "Invalid signature"}
+    payment.refresh_from_db()
+    assert payment.state == Payment.State.PENDING
+
+
+@pytest.mark.parametrize("signature", ODD_SIGNATURES)
+def test_the_return_url_shows_a_clear_page_for_a_signature_with_odd_characters(client, signature):
+    payment = PaymentFactory()
+    params = {**ipn_params(payment), "vnp_SecureHash": signature}
+    response = client.get(reverse("payments:return"), params)
+    assert response.status_code == 400
+    assert b'data-outcome="invalid"' in response.content
+    assert "Không xác thực được kết quả thanh toán" in response.content.decode()
+
+
+def test_the_return_url_refuses_a_signed_amount_in_superscript_digits(client):
+    payment = PaymentFactory()
+    params = {k: v for k, v in ipn_params(payment).items() if k != "vnp_SecureHash"}
+    params = sign_query_string(SECRET, {**params, "vnp_Amount": "⁵⁰⁰⁰⁰⁰⁰"})
+    response = client.get(reverse("payments:return"), params)
+    assert response.status_code == 400
+    assert b'data-outcome="invalid"' in response.content
+    assert call(client, params) == {"RspCode": "04", "Message": "Invalid amount"}
+
+
+def test_a_signed_notification_without_an_order_reference_answers_01(client):
+    # A cash payment has no order reference: it must not be taken for the missing one.
+    cash = PaymentFactory(cash=True)
+    params = {k: v for k, v in ipn_params(cash).items() if k not in ("vnp_SecureHash",)}
+    params.pop("vnp_TxnRef", None)
+    assert call(client, sign_query_string(SECRET, params)) == {
+        "RspCode": "01",
+        "Message": "Order not found",
+    }
+    empty = sign_query_string(SECRET, {**params, "vnp_TxnRef": ""})
+    assert call(client, empty)["RspCode"] == "01"
+    cash.refresh_from_db()
+    assert cash.state == Payment.State.PENDING and not cash.events.exists()

@@ -22,6 +22,11 @@ def test_the_receipt_shows_agency_payer_items_amount_in_words_method_and_qr(clie
     agency = dossier.agency
     agency.name = "UBND thành phố Tuy Hòa"
     agency.bank_account_number, agency.bank_name = "3711.0.1055555", "Kho bạc Nhà nước Phú Yên"
+    agency.tax_code, agency.fee_receipt_form, agency.fee_receipt_series = (
+        "4400123456",
+        "01BLP0-001",
+        "AA-26T",
+    )
     agency.save()
     officer = desk_officer_for(dossier, full_name="Trần Thị Bình")
     payment = services.payment_record_desk(
@@ -37,6 +42,9 @@ def test_the_receipt_shows_agency_payer_items_amount_in_words_method_and_qr(clie
     flat = " ".join(text.split())
     assert "BIÊN LAI THU PHÍ, LỆ PHÍ" in flat
     assert f"Số: {payment.receipt_number}" in flat
+    # Decree 123/2020/NĐ-CP: the form symbol, the series and the collecting body's tax code.
+    assert "Mẫu số: 01BLP0-001" in flat and "Ký hiệu: AA-26T" in flat
+    assert "Mã số thuế: 4400123456" in flat
     assert "UBND thành phố Tuy Hòa" in flat
     assert dossier.applicant_name in flat
     assert "Lệ phí cấp giấy phép" in flat

@@ -78,3 +78,51 @@ def test_the_sandbox_refuses_a_forged_request(client):
 def test_the_sandbox_is_off_when_disabled(client, settings):
     settings.PAYMENT_SANDBOX_ENABLED = False
     assert client.get("/thanh-toan-thu-nghiem/vpcpay.html").status_code == 404
+
+
+def _choose(live_server, url, choice):
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect()
+    )
+    with opener.open(f"{live_server.url}{url}") as response:
+        page = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="(vnp_[^"]+)" value="([^"]*)"', page))
+    body = urlencode({**fields, "csrfmiddlewaretoken": token, "choice": choice}).encode()
+    request = urllib.request.Request(
+        f"{live_server.url}{url.split('?')[0]}", data=body, headers={"Referer": live_server.url}
+    )
+    try:
+        opener.open(request)
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code == 302
+        return dict(parse_qsl(urlsplit(redirect.headers["Location"]).query))
+    raise AssertionError("expected a redirect")
+
+
+def test_a_suspicious_debit_at_the_sandbox_is_held_for_review_never_failed(live_server, settings):
+    settings.VNPAY_PAY_URL = ""
+    settings.VNPAY_API_URL = (
+        f"{live_server.url}/thanh-toan-thu-nghiem/merchant_webapi/api/transaction"
+    )
+    dossier = fee_dossier(amount=135000)
+    payment, url = services.payment_start_online(
+        dossier_id=dossier.pk,
+        actor=dossier.applicant,
+        client_ip="127.0.0.1",
+        return_url=f"{live_server.url}/thanh-toan/ket-qua/",
+    )
+    back = _choose(live_server, url, "suspicious")
+    assert back["vnp_ResponseCode"] == "07" and back["vnp_TransactionNo"] != "0"
+    payment.refresh_from_db()
+    assert payment.state == Payment.State.UNDER_REVIEW  # through the sandbox's IPN
+    assert payment.alert_open and payment.reference == ""
+    # Reconciliation asks the sandbox: still under review, nothing changes.
+    assert services.payment_reconcile(payment_id=payment.pk).state == Payment.State.UNDER_REVIEW
+    # The bank clears it: the next query marks it paid.
+    SandboxTransaction.objects.filter(txn_ref=payment.txn_ref).update(
+        response_code="00", transaction_status="00"
+    )
+    assert services.payment_reconcile(payment_id=payment.pk).state == Payment.State.PAID
+    payment.refresh_from_db()
+    assert payment.receipt_number and not payment.alert_open

@@ -11,6 +11,7 @@ ACTIONS = {
     "mark_failed": {"data": {}},
     "cancel": {"data": {}},
     "expire": {},
+    "hold_for_review": {"data": {}},
     "request_refund": {"reason": "x"},
     "complete_refund": {"reference": "x"},
 }
@@ -19,6 +20,7 @@ TARGETS = {
     "mark_failed": "failed",
     "cancel": "cancelled",
     "expire": "expired",
+    "hold_for_review": "under_review",
     "request_refund": "refund_requested",
     "complete_refund": "refunded",
 }
@@ -27,6 +29,17 @@ ALLOWED = {
     ("pending", "mark_failed"),
     ("pending", "cancel"),
     ("pending", "expire"),
+    ("pending", "hold_for_review"),
+    # The gateway's word that it took the money counts even after the portal closed it.
+    ("failed", "mark_paid"),
+    ("cancelled", "mark_paid"),
+    ("expired", "mark_paid"),
+    ("failed", "hold_for_review"),
+    ("cancelled", "hold_for_review"),
+    ("expired", "hold_for_review"),
+    # A debit under review (07) ends paid or refunded, never failed.
+    ("under_review", "mark_paid"),
+    ("under_review", "request_refund"),
     ("paid", "request_refund"),
     ("refund_requested", "complete_refund"),
 }

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -60,6 +61,7 @@ class FakeVNPay:
     book: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     tamper: bool = False  # answer with a wrong checksum
+    delay: float = 0  # seconds before answering (a slow gateway)
 
     def __enter__(self) -> FakeVNPay:
         fake = self
@@ -68,6 +70,7 @@ class FakeVNPay:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 fake.requests.append(body)
+                time.sleep(fake.delay)
                 answer = fake.answer(body)
                 raw = json.dumps(answer).encode()
                 self.send_response(200)

@@ -7,6 +7,7 @@ default). SMS through ``SMS_BACKEND``: ``console`` (default), ``file`` (JSON lin
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import re
@@ -17,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
@@ -43,6 +45,16 @@ class PermanentDeliveryError(DeliveryError):
     """Trying again cannot help: invalid address, SMTP 5xx refusal, HTTP 4xx."""
 
     retryable = False
+
+
+class UnconfirmedDeliveryError(DeliveryError):
+    """The provider received the whole request but its answer never came (a timeout, a
+    connection closed): the message may well have gone out. Sending it again is safe only
+    where the provider drops a repeat of a reference it has already taken."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def send_email(*, to: str, subject: str, text: str, html: str, reference: str) -> str:
@@ -109,7 +121,7 @@ class FileSmsBackend:
             },
             ensure_ascii=False,
         )
-        path = settings.SMS_FILE_PATH
+        path = Path(settings.SMS_FILE_PATH)
         try:
             with self._lock:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,10 +133,16 @@ class FileSmsBackend:
 
 
 class HttpSmsBackend:
-    """POSTs ``{"to", "text", "sender"}`` as JSON with a bearer token to the SMS gateway.
+    """POSTs ``{"to", "text", "sender", "reference"}`` as JSON with a bearer token to the gateway.
 
-    2xx → sent (the gateway's ``id`` is kept); 429, 5xx, timeouts and connection errors →
-    retry later; any other 4xx → permanent failure.
+    ``reference`` (also sent as the ``Idempotency-Key`` header) is the outbox row's dedupe key:
+    the same for every attempt at one message, so a gateway can recognise a repeat.
+
+    2xx → sent (the gateway's ``id`` is kept); 429, 5xx and failures before the request was
+    sent (connection refused, DNS, connect timeout) → retry later; any other 4xx → permanent
+    failure. No answer after the request was sent (read timeout, connection closed) means the
+    gateway may have delivered it: `UnconfirmedDeliveryError`, retried only when the gateway
+    drops repeats of a reference (``SMS_GATEWAY_DEDUPLICATES``), otherwise not sent again.
     """
 
     def __init__(self) -> None:
@@ -133,7 +151,9 @@ class HttpSmsBackend:
             raise ImproperlyConfigured("SMS_BACKEND=http needs an http(s) SMS_GATEWAY_URL.")
 
     def send(self, *, to: str, text: str, reference: str) -> str:
-        body = json.dumps({"to": to, "text": text, "sender": settings.SMS_SENDER_NAME})
+        body = json.dumps(
+            {"to": to, "text": text, "sender": settings.SMS_SENDER_NAME, "reference": reference}
+        )
         request = urllib.request.Request(  # noqa: S310 (the scheme is checked in __init__)
             self.url,
             data=body.encode(),
@@ -142,14 +162,12 @@ class HttpSmsBackend:
                 "Content-Type": "application/json",
                 "Accept": "application/json",
                 "Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}",
-                # Lets a gateway that supports it drop a repeat after a crash mid-send.
                 "Idempotency-Key": reference,
             },
         )
+        timeout = settings.SMS_GATEWAY_TIMEOUT
         try:
-            with urllib.request.urlopen(  # noqa: S310
-                request, timeout=settings.SMS_GATEWAY_TIMEOUT
-            ) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 payload = response.read()
         except urllib.error.HTTPError as error:
             detail = error.read()[:500].decode(errors="replace")
@@ -157,8 +175,17 @@ class HttpSmsBackend:
             if error.code == 429 or error.code >= 500:
                 raise RetryableDeliveryError(message) from error
             raise PermanentDeliveryError(message) from error
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
+        except urllib.error.URLError as error:
+            # urllib wraps what fails while connecting and sending: the gateway has not got
+            # the whole request.
             raise RetryableDeliveryError(f"SMS gateway: {error!r}") from error
+        except (OSError, http.client.HTTPException) as error:
+            # Raised while waiting for or reading the answer: the request was sent.
+            raise UnconfirmedDeliveryError(
+                f"SMS gateway: no answer after the request was sent ({error!r}, timeout "
+                f"{timeout:g} s); the message may have been delivered",
+                retryable=settings.SMS_GATEWAY_DEDUPLICATES,
+            ) from error
         try:
             message_id = json.loads(payload or b"{}").get("id", "")
         except (ValueError, AttributeError):

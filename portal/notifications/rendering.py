@@ -20,19 +20,25 @@ dossier_resumed        code, procedure_name, agency_name, appointment, lookup_ur
 dossier_apology        code, procedure_name, agency_name, appointment (old), new_appointment,
                        reason, lookup_url
 result_ready           code, procedure_name, agency_name, lookup_url
-result_delivered       code, procedure_name, tracking_number (optional), carrier (optional),
-                       lookup_url
+result_delivered       code, procedure_name, agency_name, method (desk / online / post),
+                       delivered_at, tracking_number and carrier (post), collector_name
+                       (desk), lookup_url
 dossier_returned       code, procedure_name, reason, lookup_url
 dossier_withdrawn      code, procedure_name, lookup_url
 payment_received       code, procedure_name, amount, lookup_url
 payment_refunded       code, procedure_name, amount, reason, lookup_url
 feedback_received      code (feedback reference), agency_name, lookup_url
 feedback_answered      code (feedback reference), agency_name, lookup_url
+booking_confirmed      code (booking code), procedure_name, agency_name, address, appointment,
+                       booking_url
+booking_reminder       code (booking code), procedure_name, agency_name, address, appointment,
+                       booking_url
 queue_new_dossier      code, procedure_name, step_name, due, url            (staff)
 dossier_due_soon       code, procedure_name, due, url                       (staff)
 dossier_overdue        code, procedure_name, due, url                       (staff)
 forward_breach         code, procedure_name, received_at, agency_name, url  (staff)
 feedback_due           code (feedback reference), agency_name, due, url     (staff)
+payment_alert          code, procedure_name, amount, alert, url             (staff)
 =====================  ==========================================================================
 """
 
@@ -46,6 +52,7 @@ from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 CITIZEN_TEMPLATES = (
     "dossier_received",
@@ -62,6 +69,8 @@ CITIZEN_TEMPLATES = (
     "payment_refunded",
     "feedback_received",
     "feedback_answered",
+    "booking_confirmed",
+    "booking_reminder",
 )
 STAFF_TEMPLATES = (
     "queue_new_dossier",
@@ -69,10 +78,49 @@ STAFF_TEMPLATES = (
     "dossier_overdue",
     "forward_breach",
     "feedback_due",
+    "payment_alert",
 )
 TEMPLATES = frozenset(CITIZEN_TEMPLATES + STAFF_TEMPLATES)
 # Replies to inbound SMS: text messages only.
 SMS_ONLY_TEMPLATES = frozenset(("lookup_reply", "lookup_not_found", "lookup_help"))
+# Alerts to IT staff about the system itself (no dossier): e-mail only.
+EMAIL_ONLY_TEMPLATES = frozenset(("audit_chain_broken",))
+
+# What each message is, in the words the IT staff read in the admin's outbox.
+TEMPLATE_LABELS = {
+    "dossier_received": _("Dossier received"),
+    "supplement_requested": _("Supplement requested"),
+    "dossier_accepted": _("Dossier accepted"),
+    "dossier_forwarded": _("Dossier forwarded"),
+    "dossier_resumed": _("Processing resumed"),
+    "dossier_apology": _("Apology and new appointment"),
+    "result_ready": _("Result ready"),
+    "result_delivered": _("Result delivered"),
+    "dossier_returned": _("Dossier returned"),
+    "dossier_withdrawn": _("Dossier withdrawn"),
+    "payment_received": _("Payment received"),
+    "payment_refunded": _("Payment refunded"),
+    "feedback_received": _("Feedback received"),
+    "feedback_answered": _("Feedback answered"),
+    "booking_confirmed": _("Desk appointment booked"),
+    "booking_reminder": _("Desk appointment reminder"),
+    "queue_new_dossier": _("New dossier in the queue"),
+    "dossier_due_soon": _("Dossier due soon"),
+    "dossier_overdue": _("Dossier overdue"),
+    "forward_breach": _("Forwarding time exceeded"),
+    "feedback_due": _("Feedback answer due"),
+    "payment_alert": _("Payment alert"),
+    "lookup_reply": _("Reply to an SMS lookup"),
+    "lookup_not_found": _("SMS lookup: code not found"),
+    "lookup_help": _("SMS lookup: how to use"),
+    "audit_chain_broken": _("Audit record broken"),
+}
+
+
+def template_label(template: str) -> str:
+    """The label of a message template; a template without one shows its name."""
+    return str(TEMPLATE_LABELS.get(template, template))
+
 
 SMS_SEGMENT = 160
 # GSM 03.38 basic character set restricted to ASCII; the extension characters cost two septets.

@@ -26,16 +26,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from portal.models import Notification, User
+from portal.tasks_sending import send
 
 from . import backends, rendering
 
 logger = logging.getLogger(__name__)
 
-BROKER_ERRORS = (KombuOperationalError, RedisConnectionError, OSError)
 BASE_BACKOFF_SECONDS = 60
 
 
@@ -81,6 +79,9 @@ def _check(template: str, channels: tuple[str, ...]) -> None:
     if template in rendering.SMS_ONLY_TEMPLATES:
         if set(channels) != {Notification.Channel.SMS}:
             raise ValueError(f"Template {template!r} is for SMS only.")
+    elif template in rendering.EMAIL_ONLY_TEMPLATES:
+        if set(channels) != {Notification.Channel.EMAIL}:
+            raise ValueError(f"Template {template!r} is for e-mail only.")
     elif template not in rendering.TEMPLATES:
         raise ValueError(f"Unknown notification template {template!r}.")
     unknown = set(channels) - set(Notification.Channel.values)
@@ -247,7 +248,7 @@ def _insert_new(rows: list[dict[str, Any]]) -> list[int]:
     return written
 
 
-def enqueue(notification_ids: Iterable[int]) -> int:
+def enqueue(notification_ids: Iterable[int], *, sweeping: bool = False) -> int:
     """Hand notifications to the workers; return how many were queued.
 
     A broker outage is logged and swallowed: the rows stay pending for the sweeper.
@@ -256,13 +257,9 @@ def enqueue(notification_ids: Iterable[int]) -> int:
 
     queued = 0
     for notification_id in notification_ids:
-        try:
-            send_notification.delay(notification_id)
-        except BROKER_ERRORS as error:
+        if not send(send_notification, notification_id, always_try=sweeping):
             logger.warning(
-                "Broker unreachable, notification %s left for the sweeper: %r",
-                notification_id,
-                error,
+                "Notification %s and the rest of its batch left for the sweeper", notification_id
             )
             break
         queued += 1
@@ -297,6 +294,11 @@ def notification_send(*, notification_id: int) -> str | None:
         notification.first_attempt_at = notification.first_attempt_at or now
         try:
             provider_id = _deliver(notification)
+        except backends.UnconfirmedDeliveryError as error:
+            if error.retryable:
+                _record_failure(notification, error, now=now)
+            else:
+                _record_unconfirmed(notification, error)
         except Exception as error:
             _record_failure(notification, error, now=now)
         else:
@@ -342,6 +344,19 @@ def _deliver(notification: Notification) -> str:
     return backends.send_sms(to=notification.recipient, text=sms, reference=notification.dedupe_key)
 
 
+def _record_unconfirmed(
+    notification: Notification, error: backends.UnconfirmedDeliveryError
+) -> None:
+    """The provider got the message but did not say so in time: taken as sent, not repeated
+    (a second attempt would reach the person twice); the row says what happened."""
+    notification.status = Notification.Status.SENT
+    notification.sent_at = timezone.now()
+    notification.provider_message_id = ""
+    notification.next_attempt_at = None
+    notification.last_error = f"{type(error).__name__}: {error}"[:5000]
+    logger.warning("Notification %s sent without confirmation: %s", notification.pk, error)
+
+
 def _record_failure(notification: Notification, error: Exception, *, now: Any) -> None:
     if not isinstance(error, backends.DeliveryError):
         logger.exception("Unexpected error sending notification %s", notification.pk)
@@ -380,7 +395,7 @@ def notification_sweep() -> int:
 
     Also picks up rows whose after-commit task was lost to a broker outage.
     """
-    return enqueue(due_notification_ids())
+    return enqueue(due_notification_ids(), sweeping=True)
 
 
 def notification_resend(*, notification_ids: Iterable[int]) -> int:

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from portal.models import User
@@ -134,7 +135,8 @@ class TestThrottling:
         assert "_auth_user_id" not in client.session
 
     def test_address_locked_after_failures_on_many_accounts(self, client, settings):
-        users = UserFactory.create_batch(settings.AXES_FAILURE_LIMIT + 1)
+        settings.AXES_ADDRESS_FAILURE_LIMIT = 8
+        users = UserFactory.create_batch(settings.AXES_ADDRESS_FAILURE_LIMIT + 1)
         for user in users[:-1]:
             two_factor_login(client, username=user.national_id, password="sai")
         response = two_factor_login(client, username=users[-1].national_id, password=PASSWORD)
@@ -149,6 +151,101 @@ class TestThrottling:
             two_factor_login(client, username=other.national_id, password=PASSWORD).status_code
             == 302
         )
+
+
+PROXY = "127.0.0.1"  # the test client's REMOTE_ADDR: the reverse proxy in front of the portal
+
+
+def behind_proxy(address: str) -> Client:
+    """A browser at `address`, reaching the portal through the reverse proxy."""
+    return Client(REMOTE_ADDR=PROXY, headers={"X-Forwarded-For": address})
+
+
+class TestThrottlingBehindTheProxy:
+    """Every request arrives from the proxy's address; the client's is in X-Forwarded-For."""
+
+    @pytest.fixture(autouse=True)
+    def _proxy(self, settings):
+        settings.TRUSTED_PROXIES = [PROXY]
+
+    def test_a_locked_address_does_not_stop_citizens_and_staff_elsewhere(self, settings):
+        citizen = UserFactory()
+        officer = staff_user(Role.DESK_OFFICER)
+        device = totp_device(officer)
+        stranger = behind_proxy("203.0.113.66")
+        for number in range(settings.AXES_ADDRESS_FAILURE_LIMIT + 1):
+            two_factor_login(stranger, username=f"khong-co-{number}", password="sai")
+        # The stranger's address is locked: even a right password is refused there.
+        response = two_factor_login(stranger, username=citizen.national_id, password=PASSWORD)
+        assert response.status_code == 429
+        assert "Đăng nhập sai quá nhiều lần" in text(response)
+
+        at_home = behind_proxy("198.51.100.7")
+        response = two_factor_login(at_home, username=citizen.national_id, password=PASSWORD)
+        assert response.status_code == 302
+        assert at_home.get(reverse("portal:profile")).context["user"] == citizen
+
+        at_the_desk = behind_proxy("198.51.100.20")
+        response = two_factor_login(
+            at_the_desk, username=officer.username, password=PASSWORD, device=device
+        )
+        assert response.status_code == 302
+        assert at_the_desk.get(reverse("portal:profile")).context["user"] == officer
+
+    def test_guessing_a_citizens_password_never_locks_the_citizen_out(self, settings):
+        victim = UserFactory()
+        stranger = behind_proxy("203.0.113.66")
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            two_factor_login(stranger, username=victim.national_id, password="sai")
+        # Locked for the stranger's address, whichever identifier of the account is typed...
+        assert (
+            two_factor_login(stranger, username=victim.email, password=PASSWORD).status_code == 429
+        )
+        # ...while the citizen logs in from home, and nothing is left to lock them out later.
+        at_home = behind_proxy("198.51.100.7")
+        assert (
+            two_factor_login(at_home, username=victim.national_id, password=PASSWORD).status_code
+            == 302
+        )
+        assert (
+            two_factor_login(stranger, username=victim.phone, password=PASSWORD).status_code == 429
+        )
+
+    def test_every_identifier_of_an_account_counts_for_that_account(self, settings):
+        user = UserFactory()
+        client = behind_proxy("198.51.100.7")
+        identifiers = [user.national_id, user.email, user.phone, user.email.upper(), user.username]
+        for identifier in identifiers[: settings.AXES_FAILURE_LIMIT]:
+            two_factor_login(client, username=identifier, password="sai")
+        response = two_factor_login(client, username=user.national_id, password=PASSWORD)
+        assert response.status_code == 429
+
+    def test_logging_in_to_ones_own_account_does_not_reset_the_address(self, settings):
+        settings.AXES_ADDRESS_FAILURE_LIMIT = 8
+        own = UserFactory()
+        stranger = behind_proxy("203.0.113.66")
+        for number in range(settings.AXES_ADDRESS_FAILURE_LIMIT - 1):
+            two_factor_login(stranger, username=f"khong-co-{number}", password="sai")
+        assert (
+            two_factor_login(stranger, username=own.national_id, password=PASSWORD).status_code
+            == 302
+        )
+        stranger.logout()
+        two_factor_login(stranger, username="khong-co-nua", password="sai")
+        response = two_factor_login(stranger, username=own.national_id, password=PASSWORD)
+        assert response.status_code == 429
+
+    def test_x_forwarded_for_is_ignored_from_anyone_but_the_proxy(self, settings):
+        settings.TRUSTED_PROXIES = ["10.0.0.1"]  # the test client is not that proxy
+        for number in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+            # A new made-up address every time does not make a new client.
+            client = behind_proxy(f"192.0.2.{number}")
+            two_factor_login(client, username=f"khong-co-{number}", password="sai")
+        user = UserFactory()
+        response = two_factor_login(
+            behind_proxy("192.0.2.200"), username=user.national_id, password=PASSWORD
+        )
+        assert response.status_code == 429
 
 
 class TestStaffTwoFactor:
@@ -236,6 +333,23 @@ class TestPasswordReset:
         response = client.post(reverse("portal:password_reset"), {"email": "ai@example.com"})
         assert response.status_code == 302
         assert mail.outbox == []
+
+    def test_requests_are_limited_per_address_and_keep_the_address_typed(self, client, settings):
+        settings.PASSWORD_RESET_RATE_LIMIT = 2
+        UserFactory(email="quen@example.com")
+        url = reverse("portal:password_reset")
+        for _ in range(settings.PASSWORD_RESET_RATE_LIMIT):
+            assert client.post(url, {"email": "quen@example.com"}).status_code == 302
+        refused = client.post(url, {"email": "quen@example.com"})
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) > 0
+        assert "Có quá nhiều yêu cầu đặt lại mật khẩu" in text(refused)
+        assert 'value="quen@example.com"' in text(refused)
+        assert len(mail.outbox) == settings.PASSWORD_RESET_RATE_LIMIT
+        # Another address is not affected.
+        other = client.post(url, {"email": "quen@example.com"}, REMOTE_ADDR="198.51.100.9")
+        assert other.status_code == 302
+        assert len(mail.outbox) == settings.PASSWORD_RESET_RATE_LIMIT + 1
 
 
 class TestProfile:

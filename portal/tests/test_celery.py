@@ -40,6 +40,7 @@ def test_task_runs_on_a_worker_through_the_broker(real_worker):
     now = timezone.now()
     Session.objects.create(session_key="old", session_data="", expire_date=now - timedelta(days=1))
     Session.objects.create(session_key="new", session_data="", expire_date=now + timedelta(days=1))
-    result = clear_expired_sessions.delay()
+    # Tasks keep no result by default (CELERY_TASK_IGNORE_RESULT): ask for this one.
+    result = clear_expired_sessions.apply_async(ignore_result=False)
     assert result.get(timeout=20) == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]

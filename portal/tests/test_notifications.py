@@ -7,9 +7,12 @@ gateway (fake_sms_gateway.py) and, for the broker outage, a throwaway redis-serv
 import email
 import email.policy
 import json
+import logging
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -391,7 +394,10 @@ def test_sms_gateway_failing_three_times_then_delivering_sends_once(
     [delivery] = gateway.deliveries
     assert delivery.headers["Authorization"] == "Bearer secret-token"
     assert delivery.headers["Content-Type"] == "application/json"
-    assert set(delivery.body) == {"to", "text", "sender"}
+    assert set(delivery.body) == {"to", "text", "sender", "reference"}
+    # One reference for every attempt at the message, so that the gateway can spot repeats.
+    assert {r.body["reference"] for r in gateway.requests} == {"sms-retry:sms"}
+    assert {r.headers["Idempotency-Key"] for r in gateway.requests} == {"sms-retry:sms"}
     assert delivery.body["to"] == "0912345678"
     assert delivery.body["sender"] == "DVC PHUYEN"
     text = delivery.body["text"]
@@ -414,6 +420,87 @@ def test_sms_gateway_status_codes(gateway, status, outcome):
     assert str(status) in row.last_error
     assert len(gateway.requests) == 1
     assert (row.next_attempt_at is None) == (outcome == "failed")
+
+
+def _after_the_slow_answer(gateway, requests: int) -> None:
+    """Wait until the gateway has taken `requests` messages and its slow answers are over."""
+    deadline = time.monotonic() + 10
+    while len(gateway.requests) < requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(gateway.delay)
+
+
+@pytest.mark.django_db
+def test_a_gateway_slower_than_the_timeout_sends_the_sms_once(gateway, settings):
+    """The gateway took the message but answered too late: it is not sent a second time."""
+    settings.SMS_GATEWAY_TIMEOUT = 0.3
+    gateway.delay = 1.0
+    row = make_row(dedupe_key="slow:1:sms")
+    assert services.notification_send(notification_id=row.pk) == "sent"
+    _after_the_slow_answer(gateway, 1)
+    # Time passes; the sweeper and a late duplicate task find nothing to send.
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    sweep_notifications()
+    send_notification(row.pk)
+    assert len(gateway.requests) == 1
+    assert len(gateway.deliveries) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.provider_message_id) == ("sent", 1, "")
+    assert "no answer after the request was sent" in row.last_error
+
+
+@pytest.mark.django_db
+def test_a_slow_gateway_that_drops_repeats_is_asked_again_and_sends_once(gateway, settings):
+    """With a gateway that recognises a reference, the retry confirms the first message."""
+    settings.SMS_GATEWAY_TIMEOUT = 0.3
+    settings.SMS_GATEWAY_DEDUPLICATES = True
+    gateway.delay = 1.0
+    gateway.deduplicate = True
+    row = make_row(dedupe_key="slow:2:sms")
+    assert services.notification_send(notification_id=row.pk) == "pending"
+    _after_the_slow_answer(gateway, 1)
+    gateway.delay = 0
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    sweep_notifications()
+    assert len(gateway.requests) == 2
+    assert [r.body["reference"] for r in gateway.requests] == ["slow:2:sms"] * 2
+    assert len(gateway.deliveries) == 1  # the phone got one message
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, "")
+    assert row.provider_message_id == "msg-1"  # the id of the message that went out
+
+
+@pytest.mark.django_db
+def test_a_gateway_closing_the_connection_before_answering_is_not_retried(settings):
+    """Read the whole request, then hang up: as good as a timeout after sending."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        received = []
+
+        def take_and_hang_up():
+            connection, _address = server.accept()
+            with connection:
+                connection.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += connection.recv(65536)
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = int(re.search(rb"Content-Length: (\d+)", head, re.I).group(1))
+                while len(body) < length:
+                    body += connection.recv(65536)
+                received.append(json.loads(body))
+
+        thread = threading.Thread(target=take_and_hang_up)
+        thread.start()
+        settings.SMS_BACKEND = "http"
+        settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.getsockname()[1]}/sms"
+        row = make_row(dedupe_key="hang-up:sms")
+        assert services.notification_send(notification_id=row.pk) == "sent"
+        thread.join(timeout=10)
+    assert [body["reference"] for body in received] == ["hang-up:sms"]
+    row.refresh_from_db()
+    assert "no answer after the request was sent" in row.last_error
 
 
 @pytest.mark.django_db
@@ -451,6 +538,40 @@ def test_file_and_console_sms_backends(settings, tmp_path, capsys):
     row = make_row(template="dossier_withdrawn")
     assert services.notification_send(notification_id=row.pk) == "sent"
     assert f"SMS to 0912345678 from {settings.SMS_SENDER_NAME}: " in capsys.readouterr().out
+
+
+def test_file_sms_backend_configured_from_the_environment(tmp_path):
+    """SMS_BACKEND=file and SMS_FILE_PATH as an operator sets them, in a fresh process."""
+    from portal.tests.test_settings import outer_environment
+
+    path = tmp_path / "not-yet" / "sms.log"  # its folder is created on the first message
+    code = (
+        "import django; django.setup();"
+        "from portal.notifications.backends import send_sms;"
+        "print(send_sms(to='0912345678', text='Ho so da tiep nhan', reference='env:1'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={
+            **outer_environment(),
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "SMS_BACKEND": "file",
+            "SMS_FILE_PATH": str(path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    [line] = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert (record["to"], record["text"], record["reference"]) == (
+        "0912345678",
+        "Ho so da tiep nhan",
+        "env:1",
+    )
+    assert record["id"] == result.stdout.strip()
 
 
 # --- One delivery, whatever runs twice -----------------------------------------------------
@@ -646,6 +767,8 @@ def throwaway_broker():
 
 @pytest.mark.django_db(transaction=True)
 def test_broker_outage_delays_but_never_loses_or_duplicates(throwaway_broker, caplog):
+    # An earlier in-process Celery worker may have raised the root logger's level.
+    caplog.set_level(logging.WARNING)
     citizen = UserFactory(phone="")
     throwaway_broker.stop()
 
@@ -718,3 +841,17 @@ def test_sms_text_loses_diacritics_only():
         'Ho so da duoc tiep nhan - DONG HOA "OK"...'
     )
     assert rendering.sms_length("a[b]") == 6
+
+
+@pytest.mark.django_db
+def test_the_admin_outbox_names_each_message_in_words(login_staff):
+    make_row(template="dossier_received")
+    make_row(template="payment_alert")
+    client = login_staff(staff_user(Role.IT_ADMIN))
+    changelist = reverse("admin:portal_notification_changelist")
+    with translation.override("vi"):
+        html = client.get(changelist, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Hồ sơ đã được tiếp nhận" in html and "Cảnh báo thanh toán" in html
+    assert ">dossier_received<" not in html  # no template file name in the list or the filter
+    response = client.get(changelist, {"template": "payment_alert"})
+    assert response.context["cl"].result_count == 1

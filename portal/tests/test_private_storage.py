@@ -1,18 +1,14 @@
-"""Private files on S3-compatible object storage, against a local S3-protocol server (moto).
+"""Private files on S3-compatible object storage, against a real SeaweedFS server.
 
 With ``PRIVATE_STORAGE_BUCKET`` set, dossier documents and notices go to the bucket instead of
 the local disk; they keep no public address and are still handed out only by the views that
 check who is asking.
 """
 
-import uuid
-
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from django.urls import reverse
 from django.utils.functional import empty
-from moto.server import ThreadedMotoServer
 
 from dossiers import services
 from dossiers.models import Notice, private_storage
@@ -20,52 +16,18 @@ from dossiers.tests.factories import PDF_BYTES, desk_officer_for, pdf_upload
 from portal.storage import PrivateObjectStorage
 from procedures.tests.factories import ProcedureFactory
 from tests.factories import UserFactory
+from tests.object_store import keys, s3_client, storage_options
 
 pytestmark = pytest.mark.django_db
 
-ACCESS_KEY = "portal-test-key"
-SECRET_KEY = "portal-test-secret"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
 
 @pytest.fixture
-def bucket(s3_endpoint, settings, tmp_path):
-    name = f"dossier-files-{uuid.uuid4().hex[:12]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=name)
-    settings.PRIVATE_OBJECT_STORAGE = {
-        "bucket_name": name,
-        "endpoint_url": s3_endpoint,
-        "region_name": "us-east-1",
-        "access_key": ACCESS_KEY,
-        "secret_key": SECRET_KEY,
-        "location": "portal",
-        "default_acl": None,
-        "querystring_auth": True,
-        "file_overwrite": False,
-        "object_parameters": {},
-    }
+def bucket(make_bucket, settings):
+    name = make_bucket("dossier-files")
+    settings.PRIVATE_OBJECT_STORAGE = storage_options(name)
     private_storage._wrapped = empty
-    yield client, name
+    yield s3_client(), name
     private_storage._wrapped = empty
-
-
-def keys(client, name):
-    return sorted(item["Key"] for item in client.list_objects_v2(Bucket=name).get("Contents", []))
 
 
 @pytest.fixture
@@ -156,13 +118,7 @@ def test_discarding_a_draft_deletes_its_objects(bucket, django_capture_on_commit
 
 
 def test_a_missing_bucket_is_an_error_not_a_silent_local_fallback(settings, s3_endpoint):
-    settings.PRIVATE_OBJECT_STORAGE = {
-        "bucket_name": "no-such-bucket-here",
-        "endpoint_url": s3_endpoint,
-        "region_name": "us-east-1",
-        "access_key": ACCESS_KEY,
-        "secret_key": SECRET_KEY,
-    }
+    settings.PRIVATE_OBJECT_STORAGE = storage_options("no-such-bucket-here")
     private_storage._wrapped = empty
     try:
         with pytest.raises(ClientError):

@@ -113,3 +113,28 @@ def test_seed_demo_adds_dossiers_in_every_state_at_the_demo_agency():
     processing = dossiers.filter(state="processing")
     assert processing.filter(forwarded_at=None).exists()  # still at the desk, late
     assert processing.exclude(forwarded_at=None).exists()
+
+
+def test_every_fee_paying_fully_online_demo_procedure_reaches_a_specialist():
+    """Forwarded to a department nobody works in, a paid dossier would wait for ever."""
+    call_command("seed_demo")
+    staffed = {a.agency_code for a in DEMO_ACCOUNTS if a.role == Role.DESK_OFFICER}
+    procedures = Procedure.published.filter(
+        agency__code__in=staffed, level=4, fees__amount__gt=0
+    ).distinct()
+    assert procedures.exists()
+    for procedure in procedures:
+        assert procedure.department is not None, procedure.code
+        assert User.objects.filter(
+            department=procedure.department, groups__name=Role.SPECIALIST.value, is_active=True
+        ).exists(), (procedure.code, procedure.department.name)
+
+
+def test_seed_demo_has_a_ward_under_the_province_that_a_former_ward_merged_into():
+    call_command("seed_demo")
+    ward = Agency.objects.get(code="000.01.00.H45")
+    assert ward.name == "UBND phường Tuy Hòa" and ward.level == Agency.Level.COMMUNE
+    assert ward.parent.code == "000.00.00.H45"  # no district in between
+    former = Agency.objects.get(code="000.07.21.H45")
+    assert former.successor == ward and str(former.succession_effective_on) == "2025-07-01"
+    assert Agency.objects.filter(name__startswith="Sở Khoa học và Công nghệ").exists()

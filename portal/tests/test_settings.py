@@ -68,6 +68,32 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize("redis_url", [None, ""])
+def test_production_refuses_to_start_without_redis(redis_url):
+    # Without Redis tasks would run inside requests and every process keep its own limits.
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr
+
+
+def test_redis_and_the_database_are_given_short_timeouts():
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/3"}
+    options = "settings.CACHES['default']['OPTIONS']"
+    assert python_settings(f"{options}['socket_connect_timeout']", env) == "1.0"
+    assert python_settings(f"{options}['socket_timeout']", env) == "2.0"
+    transport = "settings.CELERY_BROKER_TRANSPORT_OPTIONS"
+    assert python_settings(f"{transport}['socket_connect_timeout']", env) == "1.0"
+    assert python_settings("settings.CELERY_TASK_IGNORE_RESULT", env) == "True"
+    database = {"DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal"}
+    assert (
+        python_settings("settings.DATABASES['default']['OPTIONS']['connect_timeout']", database)
+        == "5"
+    )
+
+
 def test_embedded_defaults_need_no_services():
     assert python_settings("settings.DATABASES['default']['ENGINE']", {}) == (
         "django.db.backends.sqlite3"

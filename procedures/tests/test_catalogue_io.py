@@ -347,7 +347,7 @@ def test_csv_export_has_a_header_and_one_row_per_procedure(imported):
     by_code = {row[0]: row for row in rows[1:]}
     # The effective online time: the national 20 days are capped at the published 15.
     assert by_code["1.013225"][6:9] == ["15", "working days", "15"]
-    assert by_code["1.001193"][11:] == ["yes", "1"]
+    assert by_code["1.001193"][11:] == ["yes", "1", "0"]  # published, version 1, no e-form
 
 
 # --- Commands ------------------------------------------------------------------------------
@@ -404,37 +404,45 @@ def test_admin_changelist_links_to_the_import_page(login_staff):
     assert reverse("admin:procedures_procedure_import").encode() in response.content
 
 
-def test_admin_import_page_imports_a_file(login_staff, sample):
+def test_admin_import_page_imports_a_file(login_staff, sample, django_capture_on_commit_callbacks):
     client = login_staff(staff_user(Role.IT_ADMIN))
     url = reverse("admin:procedures_procedure_import")
     assert client.get(url).status_code == 200
 
-    response = client.post(url, {"file": _upload(sample)}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's task, in-process
+        response = client.post(url, {"file": _upload(sample)})
+    response = client.get(response["Location"])
 
-    assert response.redirect_chain[-1][0] == reverse("admin:procedures_procedure_changelist")
     assert Procedure.published.count() == 45
-    messages = [str(m) for m in response.context["messages"]]
-    assert any("tạo mới 45" in m for m in messages), messages
+    assert "tạo mới 45" in response.content.decode()
     assert ProcedureVersion.objects.filter(published_by__isnull=False).count() == 45
+    assert b'id="recent-imports"' in client.get(url).content
 
 
-def test_admin_import_page_shows_the_errors_of_a_bad_file(login_staff, sample):
+def test_admin_import_page_shows_the_errors_of_a_bad_file(
+    login_staff, sample, django_capture_on_commit_callbacks
+):
     client = login_staff(staff_user(Role.IT_ADMIN))
     _level_7(sample)
-    response = client.post(reverse("admin:procedures_procedure_import"), {"file": _upload(sample)})
-    assert response.status_code == 200
-    messages = [str(m) for m in response.context["messages"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:procedures_procedure_import"), {"file": _upload(sample)}
+        )
+    page = client.get(response["Location"]).content.decode()
     # Shown in the admin's language (Vietnamese), naming the record and the field.
-    assert any("(bản ghi 30): trường level" in m for m in messages), messages
-    assert "(bản ghi 30): trường level" in response.content.decode()
+    row = page[page.index("thủ tục 30") :]
+    assert row.index("level") < row.index("</tr>"), row[:400]
     assert not Procedure.objects.exists()
 
 
-def test_admin_import_page_refuses_text_that_is_not_json(login_staff):
+def test_admin_import_page_refuses_text_that_is_not_json(
+    login_staff, django_capture_on_commit_callbacks
+):
     client = login_staff(staff_user(Role.IT_ADMIN))
     upload = SimpleUploadedFile("c.json", b"\xff\xfe nonsense")
-    response = client.post(reverse("admin:procedures_procedure_import"), {"file": upload})
-    assert "Tệp không phải JSON hợp lệ" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:procedures_procedure_import"), {"file": upload})
+    assert "Tệp không phải JSON hợp lệ" in client.get(response["Location"]).content.decode()
 
 
 def test_admin_import_page_needs_the_add_permission(login_staff):
@@ -455,3 +463,99 @@ def test_admin_export_actions(login_staff, imported):
     response = client.post(url, {"action": "export_csv", "_selected_action": selected})
     text = response.content.decode("utf-8-sig")
     assert len(text.splitlines()) == len(selected) + 1
+
+
+# --- E-forms ---------------------------------------------------------------------------------
+
+
+def _eform_procedure():
+    from eforms.models import EForm
+    from eforms.tests.factories import BIRTH, demo_definition
+
+    procedure = ProcedureFactory(published=False)
+    form = RequiredDocumentFactory(procedure=procedure, name="Tờ khai đăng ký khai sinh")
+    RequiredDocumentFactory(procedure=procedure, name="Giấy chứng sinh")
+    EForm.objects.create(document=form, definition=demo_definition(BIRTH))
+    return procedure, form
+
+
+def test_export_carries_the_e_form_and_import_restores_it_into_the_version():
+    from eforms.models import EForm
+
+    procedure, form = _eform_procedure()
+    exported = json.loads(json.dumps(catalogue_export(Procedure.objects.all())))
+    documents = exported["procedures"][0]["documents"]
+    assert documents[0]["eform"]["title"] == "TỜ KHAI ĐĂNG KÝ KHAI SINH"
+    assert documents[1]["eform"] is None
+    output = io.StringIO()
+    catalogue_export_csv(Procedure.objects.all(), output)
+    assert list(csv.reader(io.StringIO(output.getvalue())))[1][-1] == "1"
+
+    EForm.objects.all().delete()
+    exported["procedures"][0]["is_published"] = True
+    report = catalogue_import(data=exported, actor=None)
+
+    assert report.updated == 1 and report.versions_created == 1
+    assert EForm.objects.get().document == form
+    procedure.refresh_from_db()
+    frozen = procedure.current_version.data["documents"]
+    assert frozen[0]["eform"]["title"] == "TỜ KHAI ĐĂNG KÝ KHAI SINH"
+    assert "eform" not in frozen[1]
+    report, writes = writes_during(lambda: catalogue_import(data=exported, actor=None))
+    assert writes == [] and report.unchanged == 1
+
+
+def test_a_changed_or_removed_e_form_gets_a_new_version():
+    from eforms.models import EForm
+
+    _eform_procedure()
+    exported = json.loads(json.dumps(catalogue_export(Procedure.objects.all())))
+    exported["procedures"][0]["is_published"] = True
+    catalogue_import(data=exported, actor=None)
+    exported["procedures"][0]["documents"][0]["eform"]["title"] = "TỜ KHAI (MẪU MỚI)"
+    assert catalogue_import(data=exported, actor=None).versions_created == 1
+    assert EForm.objects.get().definition["title"] == "TỜ KHAI (MẪU MỚI)"
+
+    exported["procedures"][0]["documents"][0]["eform"] = None
+    assert catalogue_import(data=exported, actor=None).versions_created == 1
+    assert not EForm.objects.exists()
+    procedure = Procedure.objects.get()
+    assert "eform" not in procedure.current_version.data["documents"][0]
+
+
+def test_a_record_without_e_forms_keeps_those_of_the_portal():
+    """The national data knows nothing of e-forms: importing it again must not drop ours."""
+    from eforms.models import EForm
+
+    _eform_procedure()
+    exported = json.loads(json.dumps(catalogue_export(Procedure.objects.all())))
+    for document in exported["procedures"][0]["documents"]:
+        del document["eform"]
+    _report, writes = writes_during(lambda: catalogue_import(data=exported, actor=None))
+    assert writes == []
+    assert EForm.objects.count() == 1
+
+
+def test_a_bad_e_form_is_named_with_its_document_and_nothing_is_written():
+    from eforms.models import EForm
+
+    procedure, _form = _eform_procedure()
+    exported = json.loads(json.dumps(catalogue_export(Procedure.objects.all())))
+    exported["procedures"][0]["name"] = "A valid change that must not be saved either"
+    definition = exported["procedures"][0]["documents"][0]["eform"]
+    definition["sections"][0]["fields"][0]["type"] = "colour"
+    exported["procedures"][0]["documents"][1]["eform"] = "a form"
+    before = db_state(), list(EForm.objects.values_list())
+
+    with pytest.raises(CatalogueImportError) as raised:
+        catalogue_import(data=exported, actor=None)
+
+    errors = raised.value.errors
+    assert len(errors) == 2, errors
+    first = f"Procedure {procedure.code} (record 1): field documents[1].eform: In "
+    assert errors[0].startswith(first) and "colour" in errors[0], errors[0]
+    assert errors[1] == (
+        f"Procedure {procedure.code} (record 1): field documents[2].eform: "
+        "Give the e-form as a JSON object, or null for none."
+    )
+    assert (db_state(), list(EForm.objects.values_list())) == before

@@ -260,7 +260,7 @@ def test_usage_rate_is_a_percentage():
                 received=3, processed=3, processed_on_time=2, on_time_rate=Decimal("66.7")
             )
         )
-    assert display.on_time == "66,7%"
+    assert display.on_time == "66,7\u00a0%"
 
 
 # --- Versions --------------------------------------------------------------------------------

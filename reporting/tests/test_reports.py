@@ -76,8 +76,8 @@ def test_exports_contain_the_numbers(dataset, it_admin):
         "14/06/2026",
         "Sở Tư pháp",
         "Sở Xây dựng",
-        "66.7",
-        "57.1",
+        "66,7",
+        "57,1",
     ):
         assert expected in text, expected
 
@@ -214,6 +214,30 @@ def test_the_day_after_a_period_ends_the_province_report_is_prepared_and_sent_on
     ]
 
 
+def test_a_period_report_whose_pdf_cannot_be_signed_yet_is_e_mailed_once_it_can(
+    settings, dataset, monkeypatch, django_capture_on_commit_callbacks, tmp_path
+):
+    settings.REPORT_RECIPIENTS = ["ubnd@example.gov.vn"]
+    keys = settings.SIGNING_KEYS_DIR
+    settings.SIGNING_KEYS_DIR = tmp_path  # no signing key installed yet
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda *args: date(2026, 6, 15))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.reports_at_period_end() == 1
+    report = Report.objects.get(automatic=True)
+    assert report.status == Report.Status.READY and report.emailed_at is None
+    assert mail.outbox == []
+    assert tasks.resend_pending_reports() == 0 and mail.outbox == []  # still no key
+
+    settings.SIGNING_KEYS_DIR = keys  # IT staff install the key
+    tasks.resend_pending_reports()
+    tasks.resend_pending_reports()
+    assert len(mail.outbox) == 1
+    report.refresh_from_db()
+    assert report.emailed_at is not None
+    (pdf,) = [content for name, content, _t in mail.outbox[0].attachments if name.endswith("pdf")]
+    assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf  # the signed PDF
+
+
 def test_an_ordinary_day_prepares_nothing(settings):
     assert periods.periods_ending_on(date(2026, 6, 16)) == []
 
@@ -288,3 +312,54 @@ def test_fees_feedback_and_satisfaction_sections(dataset, it_admin):
     )
     text = pdf_text(services.exports.report_pdf(prepare(actor=it_admin)))
     assert "150000" in text.replace(".", "") or "150.000" in text
+
+
+def test_beat_resends_only_reports_left_pending(dataset, it_admin, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.celery import app
+
+    # Requested while the broker was down: the after-commit task never ran.
+    lost = services.report_request(period=H1_2026, scope=Scope(), actor=it_admin)
+    fresh = services.report_request(period=H1_2026, scope=Scope(), actor=it_admin)
+    Report.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    settings.REPORT_RESEND_AFTER_SECONDS = 120
+
+    assert tasks.resend_pending_reports() == 1  # tasks run in-process in the tests
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.status == Report.Status.READY
+    assert fresh.status == Report.Status.PENDING  # its own task may still be on its way
+    assert tasks.resend_pending_reports() == 0
+    entry = settings.CELERY_BEAT_SCHEDULE["resend-pending-reports"]
+    assert entry["task"] == tasks.resend_pending_reports.name
+    assert entry["task"] in app.tasks
+
+
+def test_figures_read_the_vietnamese_way_on_the_page_in_the_pdf_and_in_the_spreadsheet(
+    dataset, it_admin, login_staff
+):
+    report = prepare(actor=it_admin)
+    rate_column = [key for key, _label in services.exports.COLUMNS].index("on_time_rate")
+    assert report.data["totals"]["on_time_rate"] == "66.7"
+
+    page = login_staff(it_admin).get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert f'<td class="num" data-cell="{rate_column}">66,7</td>' in page
+    assert "66.7" not in page
+
+    assert "66,7" in pdf_text(services.exports.report_pdf(report))
+
+    summary = load_workbook(io.BytesIO(services.exports.report_xlsx(report))).worksheets[0]
+    rate = summary.cell(row=6, column=rate_column + 1)
+    assert rate.value == 66.7 and rate.number_format == "#,##0.0#"
+    assert summary.cell(row=6, column=2).number_format == "#,##0"
+
+
+def test_the_report_is_addressed_above_its_recipients_block(dataset, it_admin, settings):
+    """The recipients block ("Nơi nhận: - Như trên") needs a "Kính gửi" above it."""
+    settings.REPORT_ADDRESSEE = "Ủy ban nhân dân tỉnh Đắk Lắk"
+    text = pdf_text(services.exports.report_pdf(prepare(actor=it_admin)))
+    assert "Kính gửi: Ủy ban nhân dân tỉnh Đắk Lắk." in text
+    assert text.index("Kính gửi") < text.index("Như trên")

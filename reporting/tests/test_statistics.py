@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from dossiers.models import Dossier
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +25,8 @@ def test_anyone_sees_this_years_figures_per_agency(client, dataset):
     html = response.content.decode()
     # 2026 so far: agency A received #4, #5, #8, #10 (all online), settled #10 late;
     # agency B received #6, #7, #9, #12 (one online), settled #6 on time and #7 late.
-    assert row_cells(html, "000.00.01.H45") == ["Sở Tư pháp", "4", "1", "0.0", "100.0", "–"]
-    assert row_cells(html, "000.00.02.H45") == ["Sở Xây dựng", "4", "2", "50.0", "25.0", "–"]
+    assert row_cells(html, "000.00.01.H45") == ["Sở Tư pháp", "4", "1", "0,0", "100,0", "–"]
+    assert row_cells(html, "000.00.02.H45") == ["Sở Xây dựng", "4", "2", "50,0", "25,0", "–"]
     assert 'role="img"' in html and 'id="chart-on-time"' in html and 'id="chart-online"' in html
     assert 'width="400"' in html  # 50 % of agency B on time is half of the 800-unit track
     assert "1.000002" in html  # the most used procedures
@@ -54,5 +55,22 @@ def test_the_satisfaction_column_shows_the_agencys_average_rating(client, datase
             dossier=dossier, agency=dataset["B"], rater=dossier.applicant, stars=stars
         )
     html = client.get(reverse("statistics:statistics")).content.decode()
-    assert row_cells(html, "000.00.02.H45")[-1] == "4.50 (2)"
+    assert row_cells(html, "000.00.02.H45")[-1] == "4,50 (2)"
     assert row_cells(html, "000.00.01.H45")[-1] == "–"
+
+
+def test_a_visitor_gets_a_page_shared_caches_may_keep(client):
+    response = client.get(reverse("statistics:statistics"))
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_signed_in_persons_page_is_never_kept_by_a_shared_cache(client):
+    citizen = UserFactory(full_name="Võ Thị Hạnh")
+    client.force_login(citizen)
+    response = client.get(reverse("statistics:statistics"))
+    # The header shows their name and a log-out form with their CSRF token.
+    assert "Võ Thị Hạnh" in response.content.decode()
+    assert response["Cache-Control"] == "private, no-store"
+    assert "public" not in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]

@@ -90,11 +90,11 @@ def test_happy_path_sends_every_submitted_dossier_once_signed_and_masked(portal,
     record = portal.dossiers[dossiers["processing"].code]
     assert set(record) == {
         "code", "procedure_code", "agency_code", "status", "channel", "applicant",
-        "submitted_at", "accepted_at", "due_at", "appointment_at", "finished_at",
+        "submitted_at", "accepted_at", "due_at", "finished_at",
         "delivered_at", "version",
     }  # fmt: skip
     assert record["applicant"] == "Nguyễn V. A."
-    assert record["channel"] == "online"
+    assert record["channel"] == 2  # the national portal's code for online
     assert record["procedure_code"] == dossiers["processing"].procedure.code
     assert record["agency_code"] == dossiers["processing"].agency.code
     everything = json.dumps(portal.received, ensure_ascii=False)
@@ -248,3 +248,41 @@ def test_a_result_waiting_for_fees_due_at_the_result_is_status_6():
         method=Payment.Method.CASH,
     )
     assert sync.dvcqg_status(dossier) == 9
+
+
+def test_a_dossier_returned_after_acceptance_is_8_stopped_and_3_only_at_reception():
+    now = timezone.now()
+    refused_at_desk = DossierFactory(returned=True)
+    stopped = DossierFactory(returned=True, accepted_at=now, due_at=now, forwarded_at=now)
+    assert sync.dvcqg_status(refused_at_desk) == 3
+    assert sync.dvcqg_status(stopped) == 8
+
+
+def test_a_supplement_asked_during_processing_is_5_a_stopped_clock():
+    from dossiers.models import ClockPause
+    from tests.factories import UserFactory
+
+    now = timezone.now()
+    dossier = DossierFactory(processing=True, forwarded_at=now, state=Dossier.State.INCOMPLETE)
+    ClockPause.objects.create(
+        dossier=dossier, started_at=now, due_before=dossier.due_at, actor=UserFactory()
+    )
+    assert sync.dvcqg_status(dossier) == 5
+
+
+def test_the_record_carries_the_legal_due_time_not_the_apologys_new_date():
+    now = timezone.now()
+    legal = now + timezone.timedelta(days=2)
+    apology = now + timezone.timedelta(days=9)
+    dossier = DossierFactory(
+        processing=True, forwarded_at=now, due_at=legal, appointment_at=apology
+    )
+    record = sync.dossier_record(dossier)
+    assert record["due_at"] == legal.isoformat()
+    assert apology.isoformat() not in json.dumps(record)
+
+
+@pytest.mark.parametrize(("channel", "code"), [("desk", 1), ("online", 2), ("post", 3)])
+def test_channel_codes_are_the_national_portals(channel, code):
+    dossier = DossierFactory(received=True, channel=channel)
+    assert sync.dossier_record(dossier)["channel"] == code

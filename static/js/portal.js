@@ -31,6 +31,15 @@
     }
   });
 
+  // <button data-print> prints the page (no inline handler: the CSP refuses them).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+
   // The mobile menu closes with Escape and returns focus to its toggle.
   var toggle = document.querySelector(".nav-toggle");
   if (toggle) {

@@ -321,6 +321,10 @@ class Generator:
 
     # --- Times ------------------------------------------------------------------------------
 
+    def _before_now(self, start: datetime, wait: timedelta) -> datetime:
+        """`wait` after `start`, or halfway to now when that would be in the future."""
+        return min(start + wait, start + (self.now - start) / 2)
+
     def _at(self, day: date, slot: time, seconds: int = 0) -> datetime:
         return datetime.combine(day, slot, tzinfo=self.zone) + timedelta(seconds=seconds)
 
@@ -431,14 +435,14 @@ class Generator:
                 events.append(
                     event(
                         Kind.SUPPLEMENT_REQUESTED,
-                        submitted_at + timedelta(hours=rng.randint(1, 20)),
+                        self._before_now(submitted_at, timedelta(hours=rng.randint(1, 20))),
                         State.RECEIVED,
                         State.INCOMPLETE,
                         reason="Bổ sung bản sao giấy tờ còn thiếu.",
                     )
                 )
             elif state in (State.WITHDRAWN, State.RETURNED):
-                finished_at = submitted_at + timedelta(hours=rng.randint(1, 40))
+                finished_at = self._before_now(submitted_at, timedelta(hours=rng.randint(1, 40)))
                 row["finished_at"] = finished_at
                 kind = Kind.WITHDRAWN if state == State.WITHDRAWN else Kind.REFUSED
                 reason = rng.choice(REFUSALS) if state == State.RETURNED else ""
@@ -457,7 +461,8 @@ class Generator:
         if accept_slot >= len(self.slots):
             accept_index, accept_slot = min(last, accept_index + 1), rng.randint(0, 6)
         accepted_at = self._at(days[accept_index], self.slots[accept_slot])
-        if rng.random() < 0.08:  # a supplement round before acceptance
+        if rng.random() < 0.08 and submitted_at < accepted_at < self.now:
+            # A supplement round before acceptance.
             asked = submitted_at + (accepted_at - submitted_at) / 3
             events.append(event(Kind.SUPPLEMENT_REQUESTED, asked, State.RECEIVED, State.INCOMPLETE))
             events.append(

@@ -1,0 +1,13 @@
+"""The citizen's personal data: /tai-khoan/du-lieu-ca-nhan/ (namespace "privacy")."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "privacy"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("tai-ve/", views.export, name="export"),
+    path("yeu-cau-chinh-sua/", views.correction, name="correction"),
+]
