@@ -48,6 +48,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dvc
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # The S3-compatible object store (SeaweedFS, started by scripts/test-services.sh object-store).
 TEST_S3_ENDPOINT_URL ?= http://127.0.0.1:18333
+# Parallel test processes (pytest-xdist); each has its own test database and Redis database.
+TEST_WORKERS ?= 2
 
 # The local OpenID Connect provider the single sign-on tests run against (npm oidc-provider).
 tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package-lock.json
@@ -57,7 +59,8 @@ test: system-deps-test $(BIN)/.installed messages tests/oidc_provider/node_modul
 	@if [ -z "$$DATABASE_URL" ]; then scripts/test-services.sh; fi
 	@if [ -z "$$S3_TEST_ENDPOINT_URL" ]; then scripts/test-services.sh object-store; fi
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-	  S3_TEST_ENDPOINT_URL="$${S3_TEST_ENDPOINT_URL:-$(TEST_S3_ENDPOINT_URL)}" $(BIN)/pytest
+	  S3_TEST_ENDPOINT_URL="$${S3_TEST_ENDPOINT_URL:-$(TEST_S3_ENDPOINT_URL)}" \
+	  $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

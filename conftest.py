@@ -1,19 +1,79 @@
 """Fixtures shared by every app's tests and the cross-app journeys."""
 
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
+
+# Files whose tests share one costly setup (the demo portal built once per process) run on
+# the same worker when the suite runs in parallel (`make test`: pytest-xdist).
+SHARED_SETUP_GROUPS = {
+    "demo-portal": ("tests/test_two_hosts.py", "portal/tests/test_backup.py"),
+}
 
 # A real S3-compatible server for the object-storage tests; whole installations run as
 # separate processes (backups, several hosts).
 pytest_plugins = ["tests.object_store", "tests.sites", "tests.oidc_provider"]
 
 
+def _worker_redis_url(url: str, worker: str) -> str:
+    """The Redis database of one parallel worker: the configured one + 1 + its number."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    number = int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{(base + 1 + number) % 16}"))
+
+
+def pytest_configure(config):
+    # Parallel workers share one Redis: each gets a database of its own, since the tests
+    # empty theirs (cache.clear() flushes it) and count rate limits in it. pytest-django
+    # gives each worker its own test database already.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    redis_url = os.environ.get("REDIS_URL")
+    if not worker or not redis_url:
+        return
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    own = _worker_redis_url(redis_url, worker)
+    os.environ["REDIS_URL"] = own  # for the portals the tests start as separate processes
+    caches = {name: dict(options) for name, options in settings.CACHES.items()}
+    for options in caches.values():
+        if options.get("LOCATION") == redis_url:
+            options["LOCATION"] = own
+    changed = {"REDIS_URL": own, "CACHES": caches}
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        if getattr(settings, name) == redis_url:
+            changed[name] = own
+    override_settings(**changed).enable()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # `--dist loadgroup`: a file's tests stay on one worker (its module fixtures are built
+    # once), files of a shared setup stay together.
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    root = Path(config.rootpath)
+    groups = {path: name for name, paths in SHARED_SETUP_GROUPS.items() for path in paths}
+    for item in items:
+        path = Path(item.path).relative_to(root).as_posix()
+        item.add_marker(pytest.mark.xdist_group(groups.get(path, path)))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_eager():
     # Tests run tasks in-process; the broker itself is exercised by its own test.
+    from django.conf import settings
+
     from portal.celery import app
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+    # Read again: a parallel worker's broker is its own Redis database (pytest_configure).
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    app.conf.result_backend = settings.CELERY_RESULT_BACKEND
 
 
 @pytest.fixture(autouse=True)
