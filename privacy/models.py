@@ -3,10 +3,13 @@
 * ``SharingRecord``: for each dossier, to whom the portal passes data about the applicant and on
   what basis (written at submission, shown to the citizen).
 * ``DataRequest``: a citizen's request about their data: a copy of everything held (answered at
-  once, as a ZIP) or a correction (handled by IT staff in the admin; the citizen sees its status).
+  once, as a ZIP), or a correction, deletion, restriction of or objection to the processing
+  (handled by IT staff in the admin, answered within 2 working days; the citizen sees its status).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +54,9 @@ class DataRequest(models.Model):
     class Kind(models.TextChoices):
         EXPORT = "export", _("Copy of my data")
         CORRECTION = "correction", _("Correction of my data")
+        DELETION = "deletion", _("Deletion of my data")
+        RESTRICTION = "restriction", _("Restriction of the processing of my data")
+        OBJECTION = "objection", _("Objection to the processing of my data")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -78,6 +84,11 @@ class DataRequest(models.Model):
     )
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Decree 356/2025/NĐ-CP: an answer within 2 working days of receipt; a restriction or an
+    # objection carried out within 15 days (privacy/services.py).
+    answer_due_at = models.DateTimeField(_("answer due by"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    complete_due_at = models.DateTimeField(_("to be carried out by"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("personal-data request")
@@ -86,3 +97,13 @@ class DataRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        """The number the citizen quotes for the request."""
+        return f"YC-{self.pk:06d}"
+
+    def answer_overdue(self, now: datetime) -> bool:
+        """Past its answer time and not answered (Decree 356/2025/NĐ-CP)."""
+        due = self.answer_due_at
+        return self.answered_at is None and due is not None and due < now

@@ -1,8 +1,8 @@
-"""Personal-data rights: sharing records, the copy of one's data, correction requests.
+"""Personal-data rights: sharing records, the copy of one's data, requests about it.
 
-Every request a citizen makes (a copy, a correction) is a ``DataRequest`` row and an act in the
-audit chain (``privacy.export``, ``privacy.correction_requested``); IT staff's answers to a
-correction are acts too (``privacy.correction_updated``).
+Every request a citizen makes (a copy; a correction, deletion, restriction or objection) is a
+``DataRequest`` row and an act in the audit chain (``privacy.export``,
+``privacy.<kind>_requested``); IT staff's answers are acts too (``privacy.<kind>_updated``).
 """
 
 from __future__ import annotations
@@ -10,18 +10,22 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from audit import services as audit
 from dossiers import presenters
 from dossiers.models import Attachment, Dossier, DossierEvent
+from portal import workdays
 from portal.models import User
 
 from .models import DataRequest, SharingRecord
@@ -71,50 +75,148 @@ def sharing_records_of(subject: User) -> list[SharingRecord]:
     )
 
 
-# --- Correction requests -------------------------------------------------------------------
+# --- Requests about one's data: correction, deletion, restriction, objection --------------
+
+# Decree 356/2025/NĐ-CP: the controller answers a request within 2 working days of receiving
+# it; a restriction of or objection to the processing is carried out within 15 days
+# (docs/legal-basis.md).
+ANSWER_WORKING_DAYS = 2
+CARRY_OUT_DAYS = {DataRequest.Kind.RESTRICTION: 15, DataRequest.Kind.OBJECTION: 15}
+HANDLED_KINDS = (
+    DataRequest.Kind.CORRECTION,
+    DataRequest.Kind.DELETION,
+    DataRequest.Kind.RESTRICTION,
+    DataRequest.Kind.OBJECTION,
+)
+# What each request's two fields ask for, in the citizen's words.
+_MISSING_FIELD = {
+    DataRequest.Kind.CORRECTION: _lazy("Say which information is wrong."),
+    DataRequest.Kind.DELETION: _lazy("Say which data you want deleted."),
+    DataRequest.Kind.RESTRICTION: _lazy("Say which data or which use of it you want restricted."),
+    DataRequest.Kind.OBJECTION: _lazy("Say which use of your data you object to."),
+}
+_MISSING_DETAILS = {
+    DataRequest.Kind.CORRECTION: _lazy(
+        "Give the correct information and, if you can, how to check it."
+    ),
+    DataRequest.Kind.DELETION: _lazy("Give the reason for the deletion."),
+    DataRequest.Kind.RESTRICTION: _lazy("Give the reason for the restriction."),
+    DataRequest.Kind.OBJECTION: _lazy("Give the reason for the objection."),
+}
+
+
+def _audit_kind(kind: str, step: str) -> str:
+    return f"privacy.{kind}_{step}"
 
 
 @transaction.atomic
-def correction_request(*, subject: User, field: str, details: str, ip: str | None) -> DataRequest:
+def data_request(
+    *, subject: User, kind: str, field: str, details: str, ip: str | None
+) -> DataRequest:
+    """Receive a citizen's request about their data; IT staff are told by e-mail."""
+    from portal.notifications.services import notify
+
+    if kind not in HANDLED_KINDS:
+        raise DataRequestError(
+            _("Choose what you are asking for."),
+            field_errors={"kind": _("Choose what you are asking for.")},
+        )
+    kind = DataRequest.Kind(kind)
     field, details = field.strip(), details.strip()
     errors = {}
     if not field:
-        errors["field"] = _("Say which information is wrong.")
+        errors["field"] = str(_MISSING_FIELD[kind])
     if not details:
-        errors["details"] = _("Give the correct information and, if you can, how to check it.")
+        errors["details"] = str(_MISSING_DETAILS[kind])
     if errors:
         raise DataRequestError(_("The request cannot be sent yet."), field_errors=errors)
+    received = timezone.now()
+    carry_out = CARRY_OUT_DAYS.get(kind)
     request = DataRequest.objects.create(
         subject=subject,
-        kind=DataRequest.Kind.CORRECTION,
+        kind=kind,
         field=field[:200],
         details=details[:5000],
+        answer_due_at=workdays.add_working_days(received, ANSWER_WORKING_DAYS),
+        complete_due_at=received + timedelta(days=carry_out) if carry_out else None,
     )
     audit.record(
-        kind="privacy.correction_requested",
+        kind=_audit_kind(kind, "requested"),
         actor=subject,
         target=f"data-request:{request.pk}",
         ip=ip,
         data={"field": request.field},
     )
+    due = timezone.localtime(request.answer_due_at).strftime("%H:%M %d/%m/%Y")
+    for user in audit.it_staff_to_alert():
+        notify(
+            template="data_request_received",
+            context={
+                "code": request.reference,
+                "kind": request.get_kind_display(),
+                "field": request.field,
+                "answer_due": due,
+                "admin_url": f"{settings.PORTAL_BASE_URL}"
+                f"{reverse('admin:privacy_datarequest_change', args=[request.pk])}",
+            },
+            dedupe_key=f"data-request-received:{request.pk}:{user.pk}",
+            user=user,
+            channels=("email",),
+        )
     return request
 
 
+def update_errors(*, status: str, answer: str) -> dict[str, str]:
+    """What stops IT staff's answer from being saved: a refusal must give its reason."""
+    if status == DataRequest.Status.REFUSED and not answer.strip():
+        return {"answer": _("A declined request needs the reason, in the answer to the citizen.")}
+    return {}
+
+
 @transaction.atomic
-def correction_update(
+def data_request_update(
     *, request: DataRequest, status: str, answer: str, actor: User, ip: str | None
 ) -> DataRequest:
-    """IT staff move a correction request on and answer the citizen."""
+    """IT staff move a request on and answer the citizen, who is told by e-mail and SMS."""
+    from portal.notifications.services import notify
+
+    errors = update_errors(status=status, answer=answer)
+    if errors:
+        raise DataRequestError(next(iter(errors.values())), field_errors=errors)
+    answered_now = request.answered_at is None and (
+        status != DataRequest.Status.RECEIVED or bool(answer.strip())
+    )
     request.status, request.answer, request.handled_by = status, answer, actor
+    if answered_now:
+        request.answered_at = timezone.now()
     request.save()
     audit.record(
-        kind="privacy.correction_updated",
+        kind=_audit_kind(request.kind, "updated"),
         actor=actor,
         target=f"data-request:{request.pk}",
         ip=ip,
         data={"status": status},
     )
+    notify(
+        template="data_request_answered",
+        context={
+            "applicant_name": request.subject.full_name,
+            "code": request.reference,
+            "kind": request.get_kind_display(),
+            "status": request.get_status_display(),
+            "page_url": f"{settings.PORTAL_BASE_URL}{reverse('privacy:index')}",
+        },
+        dedupe_key=f"data-request-answered:{request.pk}:{status}",
+        user=request.subject,
+    )
     return request
+
+
+def requests_overdue(now: datetime | None = None) -> QuerySet[DataRequest]:
+    """Requests past their answer time and not answered yet."""
+    return DataRequest.objects.filter(
+        answered_at__isnull=True, answer_due_at__lt=now or timezone.now()
+    )
 
 
 def requests_of(subject: User) -> list[DataRequest]:

@@ -9,5 +9,5 @@ app_name = "privacy"
 urlpatterns = [
     path("", views.index, name="index"),
     path("tai-ve/", views.export, name="export"),
-    path("yeu-cau-chinh-sua/", views.correction, name="correction"),
+    path("yeu-cau/", views.data_request, name="request"),
 ]

@@ -20,7 +20,7 @@ from portal.client_address import client_address
 from portal.models import User
 
 from . import services
-from .forms import CorrectionForm
+from .forms import DataRequestForm
 
 
 def _user(request: HttpRequest) -> User:
@@ -28,12 +28,13 @@ def _user(request: HttpRequest) -> User:
 
 
 def _render(
-    request: HttpRequest, form: CorrectionForm | None = None, *, status: int = 200
+    request: HttpRequest, form: DataRequestForm | None = None, *, status: int = 200
 ) -> HttpResponse:
     user = _user(request)
+    now = timezone.now()
     context = {
-        "form": form or CorrectionForm(),
-        "requests": services.requests_of(user),
+        "form": form or DataRequestForm(),
+        "requests": [(item, item.answer_overdue(now)) for item in services.requests_of(user)],
         "sharing": services.sharing_records_of(user),
     }
     return render(request, "privacy/index.html", context, status=status)
@@ -59,12 +60,13 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
 
 @require_POST
 @login_required
-def correction(request: HttpRequest) -> HttpResponse:
-    form = CorrectionForm(request.POST)
+def data_request(request: HttpRequest) -> HttpResponse:
+    form = DataRequestForm(request.POST)
     if form.is_valid():
         try:
-            services.correction_request(
+            created = services.data_request(
                 subject=_user(request),
+                kind=form.cleaned_data["kind"],
                 field=form.cleaned_data["field"],
                 details=form.cleaned_data["details"],
                 ip=client_address(request),
@@ -73,12 +75,14 @@ def correction(request: HttpRequest) -> HttpResponse:
             for name, message in err.field_errors.items():
                 form.add_error(name if name in form.fields else None, message)
         else:
+            due = timezone.localtime(created.answer_due_at).strftime("%H:%M %d/%m/%Y")
             messages.success(
                 request,
                 _(
-                    "Your correction request has been received. The provincial IT staff will "
-                    "answer it here."
-                ),
+                    "Your request %(code)s has been received. The provincial IT staff will "
+                    "answer it here by %(due)s."
+                )
+                % {"code": created.reference, "due": due},
             )
             return redirect("privacy:index")
     return _render(request, form, status=400)

@@ -1,5 +1,5 @@
 """“Dữ liệu cá nhân của tôi” in a real browser, without JavaScript: a citizen asks for a
-correction (an empty request first: the error in Vietnamese, what was typed kept), sees its
+correction and objects to a use of their data (an empty request first: the error in Vietnamese, what was typed kept), sees its
 status and downloads the ZIP of their data. The page passes axe-core."""
 
 import io
@@ -43,17 +43,26 @@ def test_a_citizen_asks_for_a_correction_and_downloads_their_data(browser, live_
     expect(mine.locator("h1")).to_have_text("Dữ liệu cá nhân của tôi")
     expect(mine.locator("main")).to_contain_text(dossier.code)
 
+    # A correction is the default; the other rights are one choice away.
+    expect(mine.locator("#request-form input[name='kind'][value='correction']")).to_be_checked()
     mine.locator("#id_field").fill("Số điện thoại")
-    mine.locator("#correction-button").click()
+    mine.locator("#request-button").click()
     expect(mine.locator("#id_field")).to_have_value("Số điện thoại")
-    expect(mine.locator("#correction-form .errorlist")).to_be_visible()
+    expect(mine.locator("#request-form .errorlist")).to_be_visible()
     shot(mine, "personal-data-correction-error")
 
     mine.locator("#id_details").fill("Số đúng là 0905111222")
-    mine.locator("#correction-button").click()
+    mine.locator("#request-button").click()
     expect(mine.locator(".message.success")).to_be_visible()
     expect(mine.locator("#my-requests")).to_contain_text("Số điện thoại")
     expect(mine.locator("#my-requests")).to_contain_text("Đã tiếp nhận")
+    # An objection too: answered within 2 working days, its time shown.
+    mine.locator("#request-form input[name='kind'][value='objection']").check()
+    mine.locator("#id_field").fill("Số điện thoại")
+    mine.locator("#id_details").fill("Không nhắn tin quảng bá vào số này")
+    mine.locator("#request-button").click()
+    expect(mine.locator(".message.success")).to_contain_text("YC-")
+    expect(mine.locator("#my-requests")).to_contain_text("Phản đối xử lý dữ liệu của tôi")
     shot(mine, "personal-data")
 
     with mine.expect_download() as info:
@@ -63,7 +72,7 @@ def test_a_citizen_asks_for_a_correction_and_downloads_their_data(browser, live_
         data = json.loads(archive.read("du-lieu-ca-nhan.json"))
     assert data["profile"]["full_name"] == "Lê Văn Hùng"
     assert data["dossiers"][0]["code"] == dossier.code
-    assert DataRequest.objects.filter(subject=citizen).count() == 2
+    assert DataRequest.objects.filter(subject=citizen).count() == 3
 
     checker = browser.new_context(
         base_url=live_server.url, locale="vi-VN", storage_state=context.storage_state()

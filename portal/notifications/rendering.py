@@ -71,6 +71,7 @@ CITIZEN_TEMPLATES = (
     "feedback_answered",
     "booking_confirmed",
     "booking_reminder",
+    "data_request_answered",
 )
 STAFF_TEMPLATES = (
     "queue_new_dossier",
@@ -84,7 +85,7 @@ TEMPLATES = frozenset(CITIZEN_TEMPLATES + STAFF_TEMPLATES)
 # Replies to inbound SMS: text messages only.
 SMS_ONLY_TEMPLATES = frozenset(("lookup_reply", "lookup_not_found", "lookup_help"))
 # Alerts to IT staff about the system itself (no dossier): e-mail only.
-EMAIL_ONLY_TEMPLATES = frozenset(("audit_chain_broken",))
+EMAIL_ONLY_TEMPLATES = frozenset(("audit_chain_broken", "data_request_received"))
 
 # What each message is, in the words the IT staff read in the admin's outbox.
 TEMPLATE_LABELS = {
@@ -114,6 +115,8 @@ TEMPLATE_LABELS = {
     "lookup_not_found": _("SMS lookup: code not found"),
     "lookup_help": _("SMS lookup: how to use"),
     "audit_chain_broken": _("Audit record broken"),
+    "data_request_received": _("Personal-data request to answer"),
+    "data_request_answered": _("Personal-data request answered"),
 }
 
 
