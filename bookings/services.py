@@ -166,6 +166,7 @@ def booking_register_dossier(*, booking_id: int, officer: User) -> Dossier:
         ),
         files={},
         originals_checked=False,
+        account=booking.citizen,
     )
     booking.status = Booking.Status.REGISTERED
     booking.dossier = dossier

@@ -483,8 +483,13 @@ def dossier_register_walk_in(
     originals_checked: bool,
     return_method: str = ReturnMethod.DESK,
     postal_address: str = "",
+    account: User | None = None,
 ) -> Dossier:
-    """A dossier brought to the desk by a person (with or without an account)."""
+    """A dossier brought to the desk by a person (with or without an account).
+
+    ``account``: the citizen's portal account when the desk knows it (an appointment booked
+    online): the dossier then appears among their dossiers, as one filed online does.
+    """
     if not officer.has_role(Role.DESK_OFFICER) or officer.agency_id != procedure.agency_id:
         raise DossierPermissionError(
             _("Only the one-stop desk of the agency that settles this procedure can register it.")
@@ -505,6 +510,7 @@ def dossier_register_walk_in(
         return_method=return_method,
         postal_address=postal_address,
         originals_checked=originals_checked,
+        applicant=account,
         **_applicant_fields(applicant),
     )
     _save(dossier, officer)

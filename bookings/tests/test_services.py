@@ -190,6 +190,9 @@ def test_the_desk_registers_the_dossier_from_the_booking():
     assert dossier.applicant_name == "Võ Văn Nam"
     assert dossier.applicant_national_id == citizen.national_id
     assert dossier.procedure_id == procedure.pk
+    # The person booked with their account: the dossier is among their dossiers.
+    assert dossier.applicant == citizen
+    assert list(Dossier.objects.filter(applicant=citizen)) == [dossier]
     booking.refresh_from_db()
     assert booking.status == Booking.Status.REGISTERED and booking.dossier_id == dossier.pk
     with pytest.raises(BookingError):

@@ -126,6 +126,14 @@ def test_the_desk_sees_todays_bookings_and_registers_in_one_step(login_staff):
     assert "Đã nhập hồ sơ từ lịch hẹn này." in again.content.decode()
     assert Booking.objects.get().dossier == booking.dossier
 
+    # The citizen booked with their account: they follow the dossier there, as one filed online.
+    client.logout()
+    client.force_login(citizen)
+    mine = client.get("/ho-so-cua-toi/").content.decode()
+    assert booking.dossier.code in mine
+    detail = client.get(f"/ho-so-cua-toi/{booking.dossier.pk}/")
+    assert detail.status_code == 200 and procedure.name in detail.content.decode()
+
 
 def test_the_desk_sets_its_capacity(login_staff):
     procedure = published_procedure()
