@@ -192,11 +192,17 @@ def preferred_return_method(data: dict[str, Any]) -> str:
 def filing_agencies(procedure: Procedure) -> list[Agency]:
     """The agencies a citizen may file the procedure with.
 
-    Decree 118/2025/NĐ-CP: a commune-level procedure is filed with any commune or ward of the
+    Decree 118/2025/NĐ-CP: a commune-level procedure on the province's list of procedures
+    received regardless of administrative boundary is filed with any commune or ward of the
     province, whatever the citizen's residence; every other procedure with its own agency.
     """
     agency = procedure.agency
-    if agency.level != Agency.Level.COMMUNE:
+    version = procedure.current_version
+    if (
+        agency.level != Agency.Level.COMMUNE
+        or version is None
+        or not procedure_services.filed_with_any_commune(version.data)
+    ):
         return [agency]
     communes = communes_of_province(agency)
     return communes if agency in communes else [agency, *communes]

@@ -150,6 +150,7 @@ class ProcedureAdmin(admin.ModelAdmin):
                     "return_methods",
                     "result",
                     "requires_leader_approval",
+                    "filed_regardless_of_boundary",
                 ]
             },
         ),

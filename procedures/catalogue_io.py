@@ -70,6 +70,7 @@ SAMPLE_FEE_NAME = "Lệ phí"  # the national data gives one amount: a charge (l
 KEPT_WHEN_ABSENT: dict[str, object] = {
     "fee_due": FeeDue.AT_SUBMISSION.value,
     "requires_leader_approval": True,
+    "filed_regardless_of_boundary": False,
 }
 # Foreign keys are compared and assigned by id; `save(update_fields=...)` wants field names.
 _FK_FIELDS = {"sector_id": "sector", "agency_id": "agency", "department_id": "department"}
@@ -949,6 +950,7 @@ def _export_procedure(procedure: Procedure) -> dict[str, Any]:
         "fee_note": procedure.fee_note,
         "online_payment_allowed": procedure.online_payment_allowed,
         "requires_leader_approval": procedure.requires_leader_approval,
+        "filed_regardless_of_boundary": procedure.filed_regardless_of_boundary,
         "decision": procedure.decision,
         "source_url": procedure.source_url,
         "is_published": procedure.is_published,

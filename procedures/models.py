@@ -170,6 +170,17 @@ class Procedure(models.Model):
     requires_leader_approval = models.BooleanField(
         _("results need a leader's approval"), default=True
     )
+    # Decree 118/2025/NĐ-CP: the province publishes the list of procedures received regardless
+    # of administrative boundary; a commune-level one on it is filed with any commune or ward.
+    filed_regardless_of_boundary = models.BooleanField(
+        _("received regardless of administrative boundary"),
+        default=False,
+        help_text=_(
+            "On the province's list of procedures received regardless of administrative "
+            "boundary (Decree 118/2025/NĐ-CP): a commune-level dossier may be filed with any "
+            "commune or ward of the province."
+        ),
+    )
     decision = models.CharField(_("publishing decision"), max_length=100, blank=True)
     source_url = models.URLField(_("source in the national database"), max_length=500, blank=True)
     is_published = models.BooleanField(_("published"), default=False, db_index=True)

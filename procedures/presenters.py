@@ -30,7 +30,7 @@ from .models import (
     ReturnMethod,
     ServiceLevel,
 )
-from .services import processing_time_for
+from .services import filed_with_any_commune, processing_time_for
 from .usage import ProcedureUsage
 
 # --- Numbers ---------------------------------------------------------------------------------
@@ -214,6 +214,7 @@ class ProcedurePage:
     legal_bases: list[str]
     steps: list[dict[str, str]] = field(default_factory=list)
     decision: str = ""
+    filed_with_any_commune: bool = False
 
     @property
     def accepts_online_submission(self) -> bool:
@@ -293,6 +294,7 @@ def procedure_page(data: dict[str, Any]) -> ProcedurePage:
             for step in data.get("steps", [])
         ],
         decision=data.get("decision", ""),
+        filed_with_any_commune=filed_with_any_commune(data),
     )
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from portal import workdays
-from portal.models import User
+from portal.models import Agency, User
 from portal.tasks_sending import send, send_on_commit
 
 from .models import (
@@ -75,6 +75,10 @@ def procedure_snapshot(procedure: Procedure) -> dict[str, Any]:
         "fee_note": procedure.fee_note,
         "online_payment_allowed": procedure.online_payment_allowed,
         "requires_leader_approval": procedure.requires_leader_approval,
+        # Only when on the list: versions frozen before it stay equal to their procedure.
+        **(
+            {"filed_regardless_of_boundary": True} if procedure.filed_regardless_of_boundary else {}
+        ),
         "decision": procedure.decision,
         "documents": [
             {
@@ -152,6 +156,15 @@ def procedure_record_edit(*, procedure: Procedure, actor: User | None) -> Proced
 
 
 # --- Processing time -----------------------------------------------------------------------
+
+
+def filed_with_any_commune(data: dict[str, Any]) -> bool:
+    """Decree 118/2025/NĐ-CP: a commune-level procedure on the province's list of procedures
+    received regardless of administrative boundary is filed with any commune or ward of the
+    province. ``data``: a version's content (``procedure_snapshot``)."""
+    return bool(data.get("filed_regardless_of_boundary")) and (
+        data.get("agency", {}).get("level") == Agency.Level.COMMUNE
+    )
 
 
 def processing_time_for(data: dict[str, Any], *, online: bool) -> tuple[Decimal, str]:

@@ -29,7 +29,13 @@ def test_citizen_chooses_the_commune_that_settles_the_dossier(page):
         level=Agency.Level.COMMUNE,
         parent=province,
     )
-    procedure = ProcedureFactory(level4=True, published=True, agency=tuy_an, name="Đăng ký kết hôn")
+    procedure = ProcedureFactory(
+        level4=True,
+        published=True,
+        agency=tuy_an,
+        name="Đăng ký kết hôn",
+        filed_regardless_of_boundary=True,
+    )
     citizen = UserFactory(full_name="Phạm Thị Lan", address="Thôn Phú Thạnh")
 
     page.goto("/tai-khoan/dang-nhap/")

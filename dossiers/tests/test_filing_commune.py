@@ -57,7 +57,12 @@ def open_draft(citizen, procedure):
 
 
 def test_the_draft_offers_every_commune_of_the_province(citizen, province):
-    procedure = ProcedureFactory(level4=True, published=True, agency=province["UBND xã Tuy An Bắc"])
+    procedure = ProcedureFactory(
+        level4=True,
+        published=True,
+        agency=province["UBND xã Tuy An Bắc"],
+        filed_regardless_of_boundary=True,
+    )
     dossier = open_draft(citizen, procedure)
     body = citizen.get(edit_url(dossier)).content.decode()
     assert "Xã, phường giải quyết hồ sơ" in body
@@ -68,7 +73,12 @@ def test_the_draft_offers_every_commune_of_the_province(citizen, province):
 
 def test_the_dossier_goes_to_the_commune_chosen(citizen, province):
     chosen = province["UBND phường Tuy Hòa"]
-    procedure = ProcedureFactory(level4=True, published=True, agency=province["UBND xã Tuy An Bắc"])
+    procedure = ProcedureFactory(
+        level4=True,
+        published=True,
+        agency=province["UBND xã Tuy An Bắc"],
+        filed_regardless_of_boundary=True,
+    )
     dossier = open_draft(citizen, procedure)
     data = form_data(dossier, agency=str(chosen.pk), action="submit", declaration="on")
     response = citizen.post(edit_url(dossier), data)
@@ -83,7 +93,12 @@ def test_the_dossier_goes_to_the_commune_chosen(citizen, province):
 
 def test_a_commune_outside_the_province_is_refused_and_the_typing_kept(citizen, province):
     outside = Agency.objects.get(name="UBND xã ngoài tỉnh")
-    procedure = ProcedureFactory(level4=True, published=True, agency=province["UBND xã Tuy An Bắc"])
+    procedure = ProcedureFactory(
+        level4=True,
+        published=True,
+        agency=province["UBND xã Tuy An Bắc"],
+        filed_regardless_of_boundary=True,
+    )
     dossier = open_draft(citizen, procedure)
     data = form_data(dossier, agency=str(outside.pk), applicant_address="Số 5 đường Mới")
     response = citizen.post(edit_url(dossier), data)
@@ -107,3 +122,32 @@ def test_a_provincial_procedure_has_no_choice(citizen, province):
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.agency == province["root"]
+
+
+def test_a_commune_procedure_off_the_provinces_list_has_no_choice(citizen, province):
+    # Decree 118 covers the procedures the province lists, not every commune-level one.
+    procedure = ProcedureFactory(level4=True, published=True, agency=province["UBND xã Tuy An Bắc"])
+    dossier = open_draft(citizen, procedure)
+    body = citizen.get(edit_url(dossier)).content.decode()
+    assert 'id="filing-agency"' not in body
+    response = citizen.post(
+        edit_url(dossier), form_data(dossier, agency=str(province["UBND phường Tuy Hòa"].pk))
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.agency == province["UBND xã Tuy An Bắc"]
+
+
+def test_the_procedure_page_says_where_it_can_be_filed(client, province):
+    listed = ProcedureFactory(
+        level4=True,
+        published=True,
+        agency=province["UBND xã Tuy An Bắc"],
+        filed_regardless_of_boundary=True,
+    )
+    unlisted = ProcedureFactory(level4=True, published=True, agency=province["UBND xã Tuy An Bắc"])
+    page = client.get(reverse("procedures:detail", kwargs={"code": listed.code})).content.decode()
+    assert 'id="filed-any-commune"' in page
+    assert "không phụ thuộc vào địa giới hành chính" in page
+    other = client.get(reverse("procedures:detail", kwargs={"code": unlisted.code}))
+    assert 'id="filed-any-commune"' not in other.content.decode()

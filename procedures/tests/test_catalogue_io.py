@@ -299,10 +299,13 @@ def test_export_round_trips_every_field():
     procedure = ProcedureFactory(same_day=True, documents=2, fees=2, fee_due="result")
     InterAgencyStepFactory(procedure=procedure, agency=other, working_days=Decimal("2.5"))
     unpublished = ProcedureFactory(
-        processing_time_online=Decimal("7.5"), requires_leader_approval=False
+        processing_time_online=Decimal("7.5"),
+        requires_leader_approval=False,
+        filed_regardless_of_boundary=True,
     )
     exported = json.loads(json.dumps(catalogue_export(Procedure.objects.all())))
     item = next(p for p in exported["procedures"] if p["code"] == procedure.code)
+    assert item["filed_regardless_of_boundary"] is False
     assert item["same_day_cutoff"] == "15:00" and item["processing_unit"] == "hours"
     assert item["steps"] == [
         {"agency_code": other.code, "description": "Xác minh thông tin", "working_days": "2.5"}
@@ -313,10 +316,13 @@ def test_export_round_trips_every_field():
     procedure.fees.update(amount=1)
     procedure.steps.all().delete()
     Procedure.objects.filter(pk=unpublished.pk).update(
-        processing_time_online=None, requires_leader_approval=True
+        processing_time_online=None,
+        requires_leader_approval=True,
+        filed_regardless_of_boundary=False,
     )
     report = catalogue_import(data=exported, actor=None)
     assert report.updated == 2
+    assert Procedure.objects.get(pk=unpublished.pk).filed_regardless_of_boundary is True
 
     again = json.loads(json.dumps(catalogue_export(Procedure.objects.all())))
     assert again["procedures"] == exported["procedures"]
