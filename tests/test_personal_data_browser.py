@@ -1,6 +1,7 @@
 """“Dữ liệu cá nhân của tôi” in a real browser, without JavaScript: a citizen asks for a
-correction and objects to a use of their data (an empty request first: the error in Vietnamese, what was typed kept), sees its
-status and downloads the ZIP of their data. The page passes axe-core."""
+correction (an empty request first: the error in Vietnamese, what was typed kept), objects to
+a use of their data, sees the status and answer time of each request and downloads the ZIP of
+their data. The page passes axe-core."""
 
 import io
 import json
