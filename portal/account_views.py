@@ -2,7 +2,7 @@
 
 import unicodedata
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -144,9 +144,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "portal/account/password_change.html"
 
     def _setting(self) -> bool:
-        return not self.request.user.has_usable_password()
+        # The view requires a signed-in user (login_required).
+        return not cast(User, self.request.user).has_usable_password()
 
-    def get_form_class(self) -> type[Form]:
+    def get_form_class(self) -> Any:
+        # SetPasswordForm (no old password) or the usual PasswordChangeForm.
         return SetPasswordForm if self._setting() else super().get_form_class()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
