@@ -152,10 +152,10 @@ class DraftForm(forms.Form):
 
 
 class SupplementForm(forms.Form):
-    """The documents the desk asked for, one file each."""
+    """The documents the desk or the processing department asked for, one file each."""
 
     note = forms.CharField(
-        label=_("Message to the desk"),
+        label=_("Message with the documents"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

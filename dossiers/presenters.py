@@ -359,6 +359,8 @@ class SupplementRequest:
     at: str
     note: str
     documents: list[dict[str, Any]]  # documents of the version snapshot that were named
+    # Asked for by the processing department after acceptance, not by the desk at reception.
+    by_department: bool = False
 
 
 def supplement_request(dossier: Dossier, events: list[DossierEvent]) -> SupplementRequest | None:
@@ -374,4 +376,9 @@ def supplement_request(dossier: Dossier, events: list[DossierEvent]) -> Suppleme
         for document in dossier.procedure_version.data.get("documents", [])
         if document.get("id") in wanted
     ]
-    return SupplementRequest(at=when(event.created_at), note=event.reason, documents=documents)
+    return SupplementRequest(
+        at=when(event.created_at),
+        note=event.reason,
+        documents=documents,
+        by_department=event.from_state == Dossier.State.PROCESSING,
+    )

@@ -183,3 +183,49 @@ def test_citizen_uses_the_store_for_a_dossier_and_receives_the_result_there(
     mine.set_viewport_size({"width": 360, "height": 800})
     shot(mine, "store-with-result-phone")
     context.close()
+
+
+def test_a_requested_document_is_sent_again_from_the_store(browser, live_server):
+    from documents.tests.helpers import BIRTH, asked_for_supplement_in_processing
+    from documents.tests.test_views import upload
+
+    citizen = UserFactory(full_name="Phan Văn Tú")
+    dossier, certificate = asked_for_supplement_in_processing(citizen)
+    clearer = upload(citizen, name="giay-chung-sinh-ro.pdf", kind=BIRTH)
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="vi-VN",
+        viewport={"width": 1280, "height": 900},
+        java_script_enabled=False,
+    )
+    mine = context.new_page()
+    mine.set_default_timeout(15_000)
+    mine.goto("/tai-khoan/dang-nhap/")
+    mine.locator("input[name='auth-username']").fill(citizen.national_id)
+    mine.locator("input[name='auth-password']").fill(PASSWORD)
+    mine.locator("form button[type=submit].btn-primary").click()
+    expect(mine.locator(".user-name")).to_contain_text("Phan Văn Tú")
+
+    mine.goto(f"/ho-so-cua-toi/{dossier.pk}/")
+    supplement = mine.locator("#supplement")
+    expect(supplement).to_contain_text("Giấy chứng sinh mờ")
+    # Asked for by the department after acceptance, and said so.
+    expect(supplement.locator(".desk-note")).to_contain_text(
+        "Ghi chú của phòng chuyên môn giải quyết hồ sơ"
+    )
+    choice = supplement.locator(f'select[name="store_{certificate}"]')
+    expect(choice.locator(f'option[value="{clearer.pk}"]')).to_have_count(1)
+    shot(mine, "store-supplement-choice")
+    check_axe(browser, live_server, context, f"/ho-so-cua-toi/{dossier.pk}/")
+
+    choice.select_option(str(clearer.pk))
+    supplement.locator("textarea[name=note]").fill("Đã gửi lại bản rõ từ kho dữ liệu.")
+    mine.locator("#send-supplement").click()
+    expect(mine.locator(".message.success")).to_be_visible()
+    expect(mine.locator("#supplement")).to_have_count(0)
+    shot(mine, "store-supplement-sent")
+    dossier.refresh_from_db()
+    assert dossier.state == Dossier.State.PROCESSING
+    sent = dossier.attachments.get(kind="supplement")
+    assert sent.document_id == certificate and sent.file.name == clearer.file.name
+    context.close()

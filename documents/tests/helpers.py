@@ -72,3 +72,25 @@ def finished_dossier(owner, procedure=None, **kwargs) -> Dossier:
 
 def _pdf(text: str) -> bytes:
     return f"%PDF-1.4\n% {text}\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n".encode()
+
+
+def asked_for_supplement_in_processing(owner):
+    """Accepted, forwarded, then the department asks for a new birth certificate."""
+    from dossiers import clock
+
+    dossier = accepted_dossier(owner)
+    department = DepartmentFactory(agency=dossier.agency)
+    services.dossier_forward(
+        dossier_id=dossier.pk, officer=desk_officer_for(dossier), department=department
+    )
+    dossier.refresh_from_db()
+    certificate = document_ids(dossier)[0]
+    clock.dossier_request_supplement_in_processing(
+        dossier_id=dossier.pk,
+        specialist=specialist_for(dossier),
+        document_ids=[certificate],
+        note="Giấy chứng sinh mờ, xin gửi bản rõ hơn.",
+    )
+    dossier.refresh_from_db()
+    assert dossier.state == Dossier.State.INCOMPLETE
+    return dossier, certificate

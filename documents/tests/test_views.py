@@ -13,7 +13,13 @@ from dossiers.models import Dossier
 from dossiers.tests.factories import PDF_BYTES, desk_officer_for, pdf_upload
 from tests.factories import UserFactory
 
-from .helpers import BIRTH, accepted_dossier, document_ids, two_document_procedure
+from .helpers import (
+    BIRTH,
+    accepted_dossier,
+    asked_for_supplement_in_processing,
+    document_ids,
+    two_document_procedure,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -249,36 +255,11 @@ def test_a_long_store_is_shown_twenty_at_a_time_newest_first(client):
         assert response.content.decode().count("<tr data-stored=") in (5, 20)
 
 
-def _asked_in_processing(owner):
-    """Accepted, forwarded, then the department asks for a new birth certificate."""
-    from dossiers import clock
-    from dossiers import services as dossier_services
-    from dossiers.tests.factories import specialist_for
-    from tests.factories import DepartmentFactory
-
-    dossier = accepted_dossier(owner)
-    department = DepartmentFactory(agency=dossier.agency)
-    dossier_services.dossier_forward(
-        dossier_id=dossier.pk, officer=desk_officer_for(dossier), department=department
-    )
-    dossier.refresh_from_db()
-    certificate = document_ids(dossier)[0]
-    clock.dossier_request_supplement_in_processing(
-        dossier_id=dossier.pk,
-        specialist=specialist_for(dossier),
-        document_ids=[certificate],
-        note="Giấy chứng sinh mờ, xin gửi bản rõ hơn.",
-    )
-    dossier.refresh_from_db()
-    assert dossier.state == Dossier.State.INCOMPLETE
-    return dossier, certificate
-
-
 def test_a_supplement_after_acceptance_takes_a_document_from_the_store(client):
     from dossiers.models import Attachment
 
     owner = UserFactory()
-    dossier, certificate = _asked_in_processing(owner)
+    dossier, certificate = asked_for_supplement_in_processing(owner)
     clearer = upload(owner, name="giay-chung-sinh-ro.pdf", kind=BIRTH)
     client.force_login(owner)
     page = client.get(f"/ho-so-cua-toi/{dossier.pk}/").content.decode()

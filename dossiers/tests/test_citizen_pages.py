@@ -578,6 +578,7 @@ def test_supplement_flow(citizen):
     html = citizen.get(url).content.decode()
     assert 'id="supplement-form"' in html
     assert "Bản sao giấy khai sinh bị mờ, đề nghị chụp lại." in html
+    assert "Ghi chú của Bộ phận Một cửa" in html  # asked at reception
     assert f'name="document_{second}"' in html
     assert f'name="document_{first}"' not in html
     assert officer.full_name not in html
