@@ -722,13 +722,19 @@ PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", def
 PAYMENT_LATE_CONFIRMATION_HOURS = env.int("PAYMENT_LATE_CONFIRMATION_HOURS", default=24)
 PAYMENT_RECHECK_MINUTES = env.int("PAYMENT_RECHECK_MINUTES", default=60)
 
-# Walks the whole audit chain (audit/chain.py) and e-mails IT staff when a row is broken.
 # Reminders of tomorrow's desk appointments (one per booking, whatever the number of runs).
 CELERY_BEAT_SCHEDULE["send-booking-reminders"] = {
     "task": "bookings.tasks.send_booking_reminders",
     "schedule": crontab(minute=5),
 }
 
+# IT staff reminded of personal-data requests past their 2-working-day answer time (once each).
+CELERY_BEAT_SCHEDULE["remind-overdue-data-requests"] = {
+    "task": "privacy.tasks.remind_overdue_data_requests",
+    "schedule": crontab(minute=20),
+}
+
+# Walks the whole audit chain (audit/chain.py) and e-mails IT staff when a row is broken.
 CELERY_BEAT_SCHEDULE["verify-audit-chain"] = {
     "task": "audit.tasks.verify_audit_chain",
     "schedule": crontab(minute=45, hour=2),

@@ -147,23 +147,28 @@ def data_request(
         ip=ip,
         data={"field": request.field},
     )
-    due = timezone.localtime(request.answer_due_at).strftime("%H:%M %d/%m/%Y")
     for user in audit.it_staff_to_alert():
         notify(
             template="data_request_received",
-            context={
-                "code": request.reference,
-                "kind": request.get_kind_display(),
-                "field": request.field,
-                "answer_due": due,
-                "admin_url": f"{settings.PORTAL_BASE_URL}"
-                f"{reverse('admin:privacy_datarequest_change', args=[request.pk])}",
-            },
+            context=_staff_context(request),
             dedupe_key=f"data-request-received:{request.pk}:{user.pk}",
             user=user,
             channels=("email",),
         )
     return request
+
+
+def _staff_context(request: DataRequest) -> dict[str, str]:
+    """What IT staff are told about a request, with the admin page to answer it on."""
+    due = request.answer_due_at
+    return {
+        "code": request.reference,
+        "kind": request.get_kind_display(),
+        "field": request.field,
+        "answer_due": timezone.localtime(due).strftime("%H:%M %d/%m/%Y") if due else "",
+        "admin_url": f"{settings.PORTAL_BASE_URL}"
+        f"{reverse('admin:privacy_datarequest_change', args=[request.pk])}",
+    }
 
 
 def update_errors(*, status: str, answer: str) -> dict[str, str]:
@@ -217,6 +222,31 @@ def requests_overdue(now: datetime | None = None) -> QuerySet[DataRequest]:
     return DataRequest.objects.filter(
         answered_at__isnull=True, answer_due_at__lt=now or timezone.now()
     )
+
+
+def data_requests_remind_overdue(*, now: datetime | None = None) -> int:
+    """E-mail IT staff once about each request past its answer time and still unanswered.
+
+    Safe to run every hour: one message per request and person, whatever the number of runs.
+    Returns the number of overdue requests.
+    """
+    from portal.notifications.services import notify
+
+    overdue = list(requests_overdue(now).order_by("answer_due_at", "pk"))
+    if not overdue:
+        return 0
+    staff = audit.it_staff_to_alert()
+    for request in overdue:
+        with transaction.atomic():
+            for user in staff:
+                notify(
+                    template="data_request_overdue",
+                    context=_staff_context(request),
+                    dedupe_key=f"data-request-overdue:{request.pk}:{user.pk}",
+                    user=user,
+                    channels=("email",),
+                )
+    return len(overdue)
 
 
 def requests_of(subject: User) -> list[DataRequest]:

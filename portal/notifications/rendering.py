@@ -85,7 +85,9 @@ TEMPLATES = frozenset(CITIZEN_TEMPLATES + STAFF_TEMPLATES)
 # Replies to inbound SMS: text messages only.
 SMS_ONLY_TEMPLATES = frozenset(("lookup_reply", "lookup_not_found", "lookup_help"))
 # Alerts to IT staff about the system itself (no dossier): e-mail only.
-EMAIL_ONLY_TEMPLATES = frozenset(("audit_chain_broken", "data_request_received"))
+EMAIL_ONLY_TEMPLATES = frozenset(
+    ("audit_chain_broken", "data_request_received", "data_request_overdue")
+)
 
 # What each message is, in the words the IT staff read in the admin's outbox.
 TEMPLATE_LABELS = {
@@ -117,6 +119,7 @@ TEMPLATE_LABELS = {
     "audit_chain_broken": _("Audit record broken"),
     "data_request_received": _("Personal-data request to answer"),
     "data_request_answered": _("Personal-data request answered"),
+    "data_request_overdue": _("Personal-data request past its answer time"),
 }
 
 

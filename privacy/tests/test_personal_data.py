@@ -333,3 +333,39 @@ def test_it_staff_find_the_requests_past_their_answer_time(client, login_staff, 
     client.force_login(owner)
     page = client.get(PAGE).content.decode()
     assert page.count("badge-danger") == 1  # the late one, marked for the citizen too
+
+
+def test_it_staff_are_reminded_once_of_each_request_past_its_answer_time(citizen, it_admin):
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from portal.models import Notification
+    from portal.notifications import rendering
+    from privacy import tasks
+
+    owner, _dossier = citizen
+    late = services.data_request(
+        subject=owner, kind="deletion", field="Ảnh CCCD", details="Không cần nữa", ip=None
+    )
+    on_time = services.data_request(
+        subject=owner, kind="objection", field="Số điện thoại", details="Lý do", ip=None
+    )
+    DataRequest.objects.filter(pk=late.pk).update(answer_due_at=timezone.now() - timedelta(hours=3))
+    assert tasks.remind_overdue_data_requests.delay().get() == 1
+    assert tasks.remind_overdue_data_requests.delay().get() == 1  # still late, not sent again
+    [reminder] = Notification.objects.filter(template="data_request_overdue")
+    assert (reminder.user, reminder.channel) == (it_admin, "email")
+    subject, text, _html = rendering.render_email(reminder.template, reminder.context, "vi")
+    assert late.reference in subject and "chưa được trả lời" in subject
+    assert f"/admin/privacy/datarequest/{late.pk}/change/" in text
+    assert on_time.reference not in text
+    schedule = settings.CELERY_BEAT_SCHEDULE["remind-overdue-data-requests"]
+    assert schedule["task"] == tasks.remind_overdue_data_requests.name
+
+    # Answered: no longer late, whatever its time.
+    services.data_request_update(
+        request=late, status="in_progress", answer="Đang xem xét", actor=it_admin, ip=None
+    )
+    assert services.data_requests_remind_overdue() == 0
