@@ -31,6 +31,8 @@ def test_broker_follows_redis_url():
 
 def test_beat_schedule_lives_in_settings():
     assert app.conf.beat_schedule == settings.CELERY_BEAT_SCHEDULE
+    # As a worker does when it starts: every app's tasks module, found by autodiscovery.
+    app.loader.import_default_modules()
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks
 
